@@ -1,0 +1,35 @@
+"""Errors that a user can cause and fix; the CLI prints them as one line."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class CmhbenchError(Exception):
+    """A problem with the user's input or environment, reported without a traceback."""
+
+
+class UnknownNameError(CmhbenchError, KeyError):
+    """A method, dataset or hyper-parameter name that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listing = ", ".join(known) if known else "none"
+        super().__init__(f"unknown {kind} {name!r}{hint} (known: {listing})")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class DivergenceError(CmhbenchError):
+    """Training produced a NaN or infinite loss."""
+
+    def __init__(self, epoch: int, step: int, value: float):
+        self.epoch, self.step, self.value = epoch, step, value
+        super().__init__(
+            f"loss diverged to {value} at epoch {epoch}, step {step}; "
+            "try a smaller learning rate (--set lr=...)"
+        )

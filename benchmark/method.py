@@ -1,0 +1,200 @@
+"""The one interface every hashing method implements.
+
+A method is a :class:`Method` subclass with
+
+* ``info``: a :class:`MethodInfo` (paper, venue, official code, supervision);
+* ``Params``: a dataclass of hyper-parameters whose defaults are declared with
+  :func:`hyperparameter`, each naming where the default comes from;
+* ``fit(data, *, device, seed, progress)`` on the training :class:`PairedSet`;
+* ``encode(features, modality)`` returning int8 codes in {-1, +1}.
+
+The harness computes every metric; methods only produce codes.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from cmhbench.data import Modality, PairedSet
+from cmhbench.errors import CmhbenchError, UnknownNameError
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """What a method is and where it comes from.
+
+    Attributes:
+        title: the paper's title.
+        authors: short author list.
+        venue: venue and year, e.g. 'IEEE TPAMI 2023'.
+        code: the official code repository, or '' when there is none.
+        supervised: whether ``fit`` uses labels.
+    """
+
+    title: str
+    authors: str
+    venue: str
+    code: str = ""
+    supervised: bool = False
+
+    def citation(self) -> str:
+        return f"{self.authors}. {self.title}. {self.venue}."
+
+
+def hyperparameter(default: Any, source: str) -> Any:
+    """Declare a hyper-parameter field with its default and where that default comes from."""
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple (immutable) for sequence defaults")
+    return dataclasses.field(default=default, metadata={"source": source})
+
+
+class Method(abc.ABC):
+    """Base class of all hashing methods.
+
+    Args:
+        bits: code length L.
+        **overrides: hyper-parameter values that replace the defaults in ``Params``.
+    """
+
+    name: ClassVar[str] = ""
+    info: ClassVar[MethodInfo]
+    Params: ClassVar[type]
+
+    def __init__(self, bits: int, **overrides: Any):
+        if not isinstance(bits, int) or not 1 <= bits <= 4096:
+            raise CmhbenchError(f"bits must be an integer in [1, 4096], got {bits!r}")
+        self.bits = bits
+        self.params = make_params(self.Params, overrides, owner=self.name or type(self).__name__)
+
+    @property
+    def supervised(self) -> bool:
+        return self.info.supervised
+
+    @abc.abstractmethod
+    def fit(
+        self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
+    ) -> None:
+        """Learn the hash functions from the training pairs."""
+
+    @abc.abstractmethod
+    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
+        """Hash features of one modality to int8 codes in {-1, +1}, shape (n, bits)."""
+
+    def training_history(self) -> list[float]:
+        """Mean loss per epoch of the last ``fit`` (empty for closed-form methods)."""
+        return []
+
+    @classmethod
+    def defaults(cls) -> dict[str, dict[str, Any]]:
+        """{field: {'default': value, 'source': where it comes from}} for listings."""
+        return {
+            f.name: {"default": f.default, "source": f.metadata.get("source", "")}
+            for f in dataclasses.fields(cls.Params)
+        }
+
+
+def make_params(params_cls: type, overrides: dict[str, Any], *, owner: str) -> Any:
+    """Build a ``Params`` instance, coercing string values (from ``--set``) to field types."""
+    fields = {f.name: f for f in dataclasses.fields(params_cls)}
+    hints = typing.get_type_hints(params_cls)
+    values = {}
+    for key, value in overrides.items():
+        if key not in fields:
+            raise UnknownNameError(f"hyper-parameter of {owner}", key, fields)
+        values[key] = coerce(value, hints[key], f"{owner}.{key}")
+    return params_cls(**values)
+
+
+def coerce(value: Any, hint: Any, what: str) -> Any:
+    """Convert ``value`` (often a string from the command line) to the annotated type."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        is_none = value is None or (isinstance(value, str) and value.lower() == "none")
+        if is_none and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return coerce(value, inner[0], what)
+    if origin is typing.Literal:
+        if value not in args:
+            raise CmhbenchError(f"{what} must be one of {', '.join(map(str, args))}; got {value!r}")
+        return value
+    if origin is tuple:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        items = [i for i in items if str(i).strip() != ""]
+        return tuple(coerce(i, args[0], what) for i in items)
+    try:
+        if hint is bool:
+            return _to_bool(value)
+        if hint in (int, float, str):
+            converted = hint(value)
+            if hint is int and isinstance(value, float) and value != converted:
+                raise ValueError
+            return converted
+    except (TypeError, ValueError):
+        raise CmhbenchError(f"{what} must be of type {hint.__name__}, got {value!r}") from None
+    return value
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+def as_sign_codes(values: np.ndarray) -> np.ndarray:
+    """Binarise real outputs to int8 {-1, +1}; exact zeros map to +1."""
+    return np.where(np.asarray(values) >= 0, 1, -1).astype(np.int8)
+
+
+def resolve_overrides(
+    method_classes: dict[str, type[Method]], assignments: list[str]
+) -> dict[str, dict[str, str]]:
+    """Turn ``--set`` items into per-method overrides, checking every key.
+
+    ``key=value`` applies to every selected method whose ``Params`` has ``key``;
+    ``method.key=value`` applies to that method only.
+
+    Raises:
+        CmhbenchError: malformed item, a method that is not selected, or a key that
+            no selected method has.
+    """
+    per_method: dict[str, dict[str, str]] = {name: {} for name in method_classes}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise CmhbenchError(f"--set expects KEY=VALUE or METHOD.KEY=VALUE, got {item!r}")
+        target, dot, field_name = key.rpartition(".")
+        if dot:
+            if target not in method_classes:
+                raise UnknownNameError("method in --set (not selected)", target, method_classes)
+            fields = {f.name for f in dataclasses.fields(method_classes[target].Params)}
+            if field_name not in fields:
+                raise UnknownNameError(f"hyper-parameter of {target}", field_name, fields)
+            per_method[target][field_name] = value.strip()
+            continue
+        takers = [
+            name
+            for name, cls in method_classes.items()
+            if key in {f.name for f in dataclasses.fields(cls.Params)}
+        ]
+        if not takers:
+            known = {
+                f.name for cls in method_classes.values() for f in dataclasses.fields(cls.Params)
+            }
+            raise UnknownNameError("hyper-parameter of the selected methods", key, known)
+        for name in takers:
+            per_method[name][key] = value.strip()
+    return per_method

@@ -1,0 +1,42 @@
+"""Packaging for cmhbench: one distribution, three source folders mapped under one name.
+
+The folders keep the project's fixed layout (benchmark/, methods/, datasets/) but are
+installed as ``cmhbench``, ``cmhbench.methods`` and ``cmhbench.datasets``, so nothing
+collides with the PyPI packages called ``benchmark`` or ``datasets``.
+"""
+
+from pathlib import Path
+
+from setuptools import setup
+
+setup(
+    name="cmhbench",
+    version="0.1.0",
+    description="A benchmarking suite for cross-modal (image <-> text) hashing.",
+    long_description=(Path(__file__).parent / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=["cmhbench", "cmhbench.methods", "cmhbench.datasets"],
+    package_dir={
+        "cmhbench": "benchmark",
+        "cmhbench.methods": "methods",
+        "cmhbench.datasets": "datasets",
+    },
+    package_data={"cmhbench.datasets": ["data/*.csv", "data/*.txt"]},
+    install_requires=[
+        # Install the pinned CPU build first (see README); any 2.x satisfies this range.
+        "torch>=2.4",  # fused CPU Adam
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "pandas>=2.1",
+        "tabulate>=0.9",
+        "seaborn>=0.13",
+        "click>=8.1",
+        "joblib>=1.3",
+        "tqdm>=4.66",
+        "numba>=0.59",
+    ],
+    extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
+    entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},
+)
