@@ -1,0 +1,283 @@
+"""The ``cmhbench`` command: list, run, eval.
+
+Results go to files, summaries to stdout, logs and progress to stderr. Errors a
+user can fix end in one line on stderr and exit status 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from cmhbench import __version__
+from cmhbench.errors import CmhbenchError, UnknownNameError
+
+DEFAULT_BITS = "16,32,64,128"
+
+
+class _Group(click.Group):
+    """Turns :class:`CmhbenchError` into one line and Ctrl-C into exit status 130."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CmhbenchError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo(
+                "\ninterrupted: finished cells are saved; rerun the same command to resume",
+                err=True,
+            )
+            ctx.exit(130)
+
+
+def _names(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _ints(option: str, value: str, low: int, high: int) -> list[int]:
+    try:
+        numbers = [int(item) for item in _names(value)]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
+    if not numbers:
+        raise click.BadParameter("needs at least one value")
+    bad = [n for n in numbers if not low <= n <= high]
+    if bad:
+        raise click.BadParameter(f"values must be in [{low}, {high}], got {bad}")
+    return numbers
+
+
+def _check_methods(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    from cmhbench.registry import METHODS
+
+    names = _names(value)
+    if not names:
+        raise click.BadParameter("name at least one method (see 'cmhbench list')")
+    known = METHODS.names()
+    for name in names:
+        if name not in known:
+            raise click.BadParameter(str(UnknownNameError("method", name, known)))
+    return names
+
+
+def _check_datasets(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
+    from cmhbench.datasets import is_data_file
+    from cmhbench.registry import DATASETS
+
+    names = _names(value)
+    if not names:
+        raise click.BadParameter("name at least one dataset")
+    known = DATASETS.names()
+    for name in names:
+        if not is_data_file(name) and name not in known:
+            raise click.BadParameter(str(UnknownNameError("dataset", name, known)))
+    return names
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cmhbench")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
+def cli(verbose: int) -> None:
+    """Benchmark cross-modal hashing methods on the same data, code lengths and metrics."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_command(as_json: bool) -> None:
+    """Show the registered methods (paper, supervision, defaults) and datasets."""
+    from cmhbench.registry import DATASETS, METHODS
+
+    methods = []
+    for name in METHODS.names():
+        entry: dict[str, Any] = {"name": name, "origin": METHODS.origin(name)}
+        try:
+            cls = METHODS.get(name)
+        except CmhbenchError as exc:
+            entry.update(available=False, error=str(exc))
+        else:
+            entry.update(
+                available=True,
+                paper=cls.info.citation(),
+                code=cls.info.code,
+                supervised=cls.info.supervised,
+                defaults=cls.defaults(),
+            )
+        methods.append(entry)
+    datasets = [{"name": name, "origin": DATASETS.origin(name)} for name in DATASETS.names()]
+    for entry in datasets:
+        try:
+            entry["description"] = DATASETS.get(entry["name"]).description
+        except (CmhbenchError, AttributeError) as exc:
+            entry["description"] = f"unavailable: {exc}"
+    if as_json:
+        click.echo(json.dumps({"methods": methods, "datasets": datasets}, indent=2, default=list))
+        return
+    click.echo("Methods:")
+    for entry in methods:
+        if not entry["available"]:
+            click.echo(f"  {entry['name']:<12} UNAVAILABLE: {entry['error']}")
+            continue
+        kind = "supervised" if entry["supervised"] else "unsupervised"
+        click.echo(f"  {entry['name']:<12} {kind}, {entry['origin']}: {entry['paper']}")
+        defaults = ", ".join(f"{k}={v['default']}" for k, v in entry["defaults"].items())
+        click.echo(f"  {'':<12} defaults: {defaults}")
+    click.echo("Datasets:")
+    for entry in datasets:
+        click.echo(f"  {entry['name']:<12} {entry['origin']}: {entry['description']}")
+    click.echo("  PATH.npz     your own data (layout in the README)")
+
+
+@cli.command("run")
+@click.option(
+    "--methods",
+    required=True,
+    callback=_check_methods,
+    help="Comma-separated method names, e.g. ucch,triplet.",
+)
+@click.option(
+    "--datasets",
+    default="synthetic",
+    show_default=True,
+    callback=_check_datasets,
+    help="Comma-separated dataset names or paths to .npz files.",
+)
+@click.option("--bits", default=DEFAULT_BITS, show_default=True, help="Code lengths.")
+@click.option("--seeds", default="0", show_default=True, help="Training seeds.")
+@click.option(
+    "--device",
+    default="auto",
+    show_default=True,
+    help="auto (CUDA when available), cpu, cuda or cuda:N.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("results/runs"),
+    show_default=True,
+    help="Results folder.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Hyper-parameter for every selected method that has it "
+    "(epochs=5), or for one (triplet.margin=0.3). Repeatable.",
+)
+@click.option("--force", is_flag=True, help="Redo cells that are already done.")
+@click.option("--retry-failed", is_flag=True, help="Redo cells recorded as failed.")
+@click.option(
+    "--zero-relevant",
+    type=click.Choice(["count", "exclude"]),
+    default="count",
+    show_default=True,
+    help="Queries with no relevant item: AP 0, or left out.",
+)
+@click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
+def run_command(
+    methods: list[str],
+    datasets: list[str],
+    bits: str,
+    seeds: str,
+    device: str,
+    out: Path,
+    assignments: tuple[str, ...],
+    force: bool,
+    retry_failed: bool,
+    zero_relevant: str,
+    progress: bool,
+) -> None:
+    """Train and evaluate every method on every dataset at every code length."""
+    from cmhbench.report import map_table, records_frame
+    from cmhbench.runner import GridSpec, run_grid
+
+    spec = GridSpec(
+        methods=methods,
+        datasets=datasets,
+        bits=_ints("--bits", bits, 1, 4096),
+        seeds=_ints("--seeds", seeds, 0, 2**31 - 1),
+        out=out,
+        assignments=list(assignments),
+        device=device,
+        force=force,
+        retry_failed=retry_failed,
+        progress=progress,
+        zero_relevant=zero_relevant,
+    )
+    results = run_grid(spec)
+    click.echo(f"mAP@all (zero_relevant={zero_relevant}); records in {out}")
+    click.echo(map_table(records_frame(results)))
+    failed = [r for r in results if r["status"] != "ok"]
+    if failed:
+        for record in failed:
+            click.echo(
+                f"failed: {record['dataset']}/{record['method']} {record['bits']} bits "
+                f"seed {record['seed']}: {record['error']['message']}",
+                err=True,
+            )
+        sys.exit(1)
+
+
+EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
+
+
+@cli.command("eval")
+@click.argument("codes_file", type=click.Path(path_type=Path))
+@click.option("--topk", default=None, help="Comma-separated K for mAP@K and precision@K.")
+@click.option(
+    "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+def eval_command(codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool) -> None:
+    """Score codes made elsewhere.
+
+    CODES_FILE is an .npz with query_codes and retrieval_codes ({-1,+1} or {0,1}),
+    query_labels and retrieval_labels (multi-hot).
+    """
+    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
+    from cmhbench.records import read_codes
+
+    if not codes_file.is_file():
+        raise CmhbenchError(f"codes file not found: {codes_file}")
+    arrays = read_codes(codes_file)
+    missing = [key for key in EVAL_KEYS if key not in arrays]
+    if missing:
+        raise CmhbenchError(
+            f"{codes_file} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
+        )
+    ks = tuple(_ints("--topk", topk, 1, 10**9)) if topk else None
+    result = evaluate_codes(
+        *(arrays[key] for key in EVAL_KEYS),
+        map_k=ks or DEFAULT_MAP_K,
+        topk=ks or DEFAULT_TOPK,
+        zero_relevant=zero_relevant,
+    )
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(
+        f"queries {data['n_queries']}, retrieval set {data['n_retrieval']}, "
+        f"queries without a relevant item {data['queries_without_relevant']} "
+        f"({zero_relevant})"
+    )
+    click.echo(f"mAP@all            {data['map']:.4f}")
+    click.echo(f"tie-aware mAP@all  {data['map_tie_aware']:.4f}")
+    for k, value in data["map_at_k"].items():
+        click.echo(f"mAP@{k:<14} {value:.4f}")
+    for k, value in data["precision_at_k"].items():
+        click.echo(f"precision@{k:<8} {value:.4f}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="cmhbench")

@@ -1,0 +1,154 @@
+"""Result records: one JSON file per grid cell, plus the cell's codes in an ``.npz``.
+
+Layout: ``<out>/<dataset>/<method>/bits<L>-seed<S>.json`` and the sibling
+``bits<L>-seed<S>.npz`` (int8 codes of the query and retrieval parts in both
+modalities, with their labels and row indices), so that metrics can be recomputed
+later without retraining. Both are written atomically (temporary file in the same
+folder, fsync, rename): the ``.npz`` first, the JSON last, so a record that parses
+always has its codes. A rerun skips a cell whose record parses, says ``ok`` and has
+the same ``config_hash``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from cmhbench.errors import CmhbenchError
+
+SCHEMA_VERSION = 1
+CODE_KEYS = ("image_query", "text_query", "image_retrieval", "text_retrieval")
+
+
+def cell_stem(bits: int, seed: int) -> str:
+    return f"bits{bits}-seed{seed}"
+
+
+def cell_paths(out: Path, dataset: str, method: str, bits: int, seed: int) -> tuple[Path, Path]:
+    """(record JSON path, codes NPZ path) of one cell."""
+    folder = Path(out) / dataset / method
+    stem = cell_stem(bits, seed)
+    return folder / f"{stem}.json", folder / f"{stem}.npz"
+
+
+def config_hash(spec: dict[str, Any]) -> str:
+    """SHA-256 (first 16 hex digits) of the canonical JSON of a cell's specification."""
+    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {value!r}")
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so that readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(path: Path, record: dict[str, Any]) -> None:
+    text = json.dumps(record, indent=2, sort_keys=True, default=_jsonable, allow_nan=False)
+    atomic_write_bytes(path, (text + "\n").encode())
+
+
+def write_codes(path: Path, arrays: dict[str, np.ndarray]) -> str:
+    """Save the cell's arrays as a compressed ``.npz``; returns its SHA-256."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    payload = buffer.getvalue()
+    atomic_write_bytes(path, payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def read_record(path: Path) -> dict[str, Any] | None:
+    """The record at ``path``, or None when it is missing or unreadable."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
+        return None
+    return record
+
+
+def read_codes(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a cell's ``.npz`` (never unpickles)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (OSError, ValueError) as exc:
+        raise CmhbenchError(f"cannot read codes file {path}: {exc}") from None
+
+
+def is_done(record: dict[str, Any] | None, expected_hash: str) -> bool:
+    if not record:
+        return False
+    return record.get("status") == "ok" and record.get("config_hash") == expected_hash
+
+
+def environment() -> dict[str, Any]:
+    """Library versions and the machine, stored with every record."""
+    versions = {"python": platform.python_version()}
+    for package in ("cmhbench", "numpy", "torch", "scipy", "numba"):
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = None
+    return {"versions": versions, "platform": platform.platform(), "git_revision": git_revision()}
+
+
+def git_revision() -> str | None:
+    """The commit of the cmhbench source tree (with '-dirty' when modified), if it is a checkout."""
+    source = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(source), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}-dirty" if dirty else head
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024

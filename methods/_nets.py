@@ -1,0 +1,37 @@
+"""Networks shared by the deep methods."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+
+import torch
+from torch import nn
+
+
+class HashMLP(nn.Module):
+    """Linear layers with ReLU between them, then tanh and (optionally) L2 normalisation.
+
+    This is the feature-input hash head of UCCH's official code (``nets/ImageNet.py``,
+    ``nets/TextNet.py``): ``in -> hidden... -> bits -> tanh -> h / ||h||``.
+
+    Args:
+        in_dim: input feature dimension.
+        hidden: widths of the hidden layers (empty for a single linear layer).
+        bits: output dimension, the code length.
+        normalize: divide the tanh output by its L2 norm.
+    """
+
+    def __init__(self, in_dim: int, hidden: Sequence[int], bits: int, normalize: bool = True):
+        super().__init__()
+        widths = [in_dim, *hidden]
+        layers: list[nn.Module] = []
+        for a, b in pairwise(widths):
+            layers += [nn.Linear(a, b), nn.ReLU(inplace=True)]
+        layers.append(nn.Linear(widths[-1], bits))
+        self.body = nn.Sequential(*layers)
+        self.normalize = normalize
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.tanh(self.body(x))
+        return nn.functional.normalize(h, dim=1) if self.normalize else h
