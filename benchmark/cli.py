@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from cmhbench import __version__
 from cmhbench.errors import CmhbenchError, UnknownNameError
-
-DEFAULT_BITS = "16,32,64,128"
+from cmhbench.method import CODE_LENGTHS
 
 
 class _Group(click.Group):
@@ -39,7 +39,7 @@ def _names(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-def _ints(option: str, value: str, low: int, high: int) -> list[int]:
+def _ints(value: str, low: int, high: int) -> list[int]:
     try:
         numbers = [int(item) for item in _names(value)]
     except ValueError:
@@ -150,7 +150,9 @@ def list_command(as_json: bool) -> None:
     callback=_check_datasets,
     help="Comma-separated dataset names or paths to .npz files.",
 )
-@click.option("--bits", default=DEFAULT_BITS, show_default=True, help="Code lengths.")
+@click.option(
+    "--bits", default=",".join(map(str, CODE_LENGTHS)), show_default=True, help="Code lengths."
+)
 @click.option("--seeds", default="0", show_default=True, help="Training seeds.")
 @click.option(
     "--device",
@@ -203,8 +205,8 @@ def run_command(
     spec = GridSpec(
         methods=methods,
         datasets=datasets,
-        bits=_ints("--bits", bits, 1, 4096),
-        seeds=_ints("--seeds", seeds, 0, 2**31 - 1),
+        bits=_ints(bits, 1, 4096),
+        seeds=_ints(seeds, 0, 2**31 - 1),
         out=out,
         assignments=list(assignments),
         device=device,
@@ -254,7 +256,7 @@ def eval_command(codes_file: Path, topk: str | None, zero_relevant: str, as_json
         raise CmhbenchError(
             f"{codes_file} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
         )
-    ks = tuple(_ints("--topk", topk, 1, 10**9)) if topk else None
+    ks = tuple(_ints(topk, 1, 10**9)) if topk else None
     result = evaluate_codes(
         *(arrays[key] for key in EVAL_KEYS),
         map_k=ks or DEFAULT_MAP_K,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+
 from cmhbench.errors import CmhbenchError
 
 Modality = Literal["image", "text"]

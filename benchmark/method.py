@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError, UnknownNameError
+
+CODE_LENGTHS: tuple[int, ...] = (16, 32, 64, 128)  # the field's standard code lengths
 
 
 @dataclass(frozen=True)

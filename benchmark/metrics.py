@@ -31,13 +31,14 @@ path (matmul distances, stable sort) in bounded query chunks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numba
 import numpy as np
-from cmhbench.errors import CmhbenchError
 from scipy.special import digamma
+
+from cmhbench.errors import CmhbenchError
 
 ZeroRelevantPolicy = Literal["count", "exclude"]
 Backend = Literal["auto", "numba", "torch"]
@@ -59,7 +60,6 @@ class RetrievalMetrics:
     n_retrieval: int
     queries_without_relevant: int
     zero_relevant: ZeroRelevantPolicy = "count"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: K keys as strings, NaN as None."""

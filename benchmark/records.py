@@ -18,12 +18,13 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from cmhbench.errors import CmhbenchError
 
 SCHEMA_VERSION = 1
@@ -58,17 +59,21 @@ def _jsonable(value: Any) -> Any:
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that readers see the old file or the new one."""
+    """Write ``payload`` to ``path`` so that readers see the old file or the new one.
+
+    The temporary file sits in the same folder (so the rename is atomic) and is
+    created with the user's umask, like any other file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with open(tmp, "xb") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -104,12 +109,6 @@ def read_codes(path: Path) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError) as exc:
         raise CmhbenchError(f"cannot read codes file {path}: {exc}") from None
-
-
-def is_done(record: dict[str, Any] | None, expected_hash: str) -> bool:
-    if not record:
-        return False
-    return record.get("status") == "ok" and record.get("config_hash") == expected_hash
 
 
 def environment() -> dict[str, Any]:

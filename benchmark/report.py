@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from cmhbench import records as records_io
 from tabulate import tabulate
 
 DIRECTIONS = {"i2t": "Image->Text", "t2i": "Text->Image"}
-
-
-def load_records(folder: Path) -> list[dict[str, Any]]:
-    """Every readable record under a results folder."""
-    found = (records_io.read_record(path) for path in sorted(Path(folder).rglob("*.json")))
-    return [record for record in found if record is not None]
 
 
 def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:

@@ -19,15 +19,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from cmhbench import metrics, records
 from cmhbench.data import MODALITIES, CrossModalData
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method, resolve_overrides
-from tqdm.auto import tqdm
+from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
 
 log = logging.getLogger("cmhbench")
-
-DEFAULT_BITS = (16, 32, 64, 128)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ class GridSpec:
 
     methods: list[str]
     datasets: list[str] = field(default_factory=lambda: ["synthetic"])
-    bits: list[int] = field(default_factory=lambda: list(DEFAULT_BITS))
+    bits: list[int] = field(default_factory=lambda: list(CODE_LENGTHS))
     seeds: list[int] = field(default_factory=lambda: [0])
     out: Path = Path("results/runs")
     assignments: list[str] = field(default_factory=list)

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
+
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError, DivergenceError
 from cmhbench.method import Method, as_sign_codes
-from tqdm.auto import tqdm
 
 
 def resolve_device(spec: str = "auto") -> torch.device:

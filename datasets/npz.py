@@ -24,6 +24,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+
 from cmhbench.data import CrossModalData, random_split
 from cmhbench.errors import CmhbenchError
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
 from cmhbench.data import CrossModalData, random_split
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset

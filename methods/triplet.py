@@ -13,8 +13,7 @@ with the diagonal (the positive pair) excluded. Reductions (``reduction``):
 
 * ``sum`` (default): per query, the sum over all (violating) negatives, averaged
   over the batch; the "sum of hinges" loss l_SH of VSE++ (F. Faghri, D. J. Fleet,
-  J. R. Kiros, S. Fidler, BMVC 2018, Sec. 3.1), as the issue that specifies this
-  baseline asks.
+  J. R. Kiros, S. Fidler, BMVC 2018, Sec. 3.1), the usual form of this baseline.
 * ``mean``: (1 / B^2) times the sum over all pairs, the normalisation written in UCCH Eq. 6.
 * ``violating``: the mean over the strictly positive terms of each direction, as
   the TripletLoss in UCCH's first code upload (penghu-cs/UCCH c4aa755, src/utils.py).
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import torch
+
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._nets import HashMLP

@@ -1,0 +1,53 @@
+"""Shared fixtures: a plugin installed through an entry point, small fast settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from cmhbench.registry import METHODS
+
+HERE = Path(__file__).parent
+# Small networks and few epochs: the tests check behaviour, not the paper's numbers.
+FAST_TRIPLET = ["--set", "image_hidden=128", "--set", "text_hidden=128", "--set", "epochs=4"]
+
+
+def write_dist_info(folder: Path, name: str, method_entry_point: str) -> None:
+    """Make ``folder`` hold an installed-looking distribution with one method entry point."""
+    info = folder / f"{name.replace('-', '_')}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[cmhbench.methods]\n{method_entry_point}\n")
+
+
+@pytest.fixture(scope="session")
+def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the fixture module and a dist-info with its entry point."""
+    root = tmp_path_factory.mktemp("plugin")
+    shutil.copy(HERE / "plugin_fixture" / "cmhbench_test_plugin.py", root)
+    write_dist_info(
+        root, "cmhbench-test-plugin", "projection = cmhbench_test_plugin:ProjectionHash"
+    )
+    return root
+
+
+@pytest.fixture
+def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make the plugin visible to this process and to child processes."""
+    monkeypatch.syspath_prepend(str(plugin_dir))
+    pythonpath = os.pathsep.join(filter(None, [str(plugin_dir), os.environ.get("PYTHONPATH")]))
+    monkeypatch.setenv("PYTHONPATH", pythonpath)
+    METHODS.reset_discovery()
+    yield plugin_dir
+    METHODS.reset_discovery()
+    METHODS._loaded.pop("projection", None)
+    sys.modules.pop("cmhbench_test_plugin", None)
+
+
+def cmhbench_command() -> list[str]:
+    """The CLI as a child process, with this interpreter."""
+    return [sys.executable, "-m", "cmhbench"]

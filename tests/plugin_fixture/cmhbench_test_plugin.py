@@ -1,0 +1,44 @@
+"""A third-party method used by the tests, installed through a hand-made entry point.
+
+``projection``: random-projection hashing (sign of a seeded Gaussian projection of
+centred features, one projection per modality, shared through a least-squares fit
+of the text features onto the image projection). It trains in milliseconds, can
+be told to sleep (``delay``) or to fail at one code length (``fail_bits``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+
+
+@dataclass(frozen=True)
+class ProjectionParams:
+    delay: float = hyperparameter(0.0, "test fixture")
+    fail_bits: int = hyperparameter(0, "test fixture: raise when bits equals this")
+
+
+class ProjectionHash(Method):
+    info = MethodInfo(
+        title="Random projection test fixture", authors="cmhbench tests", venue="tests"
+    )
+    Params = ProjectionParams
+
+    def fit(self, data, *, device="cpu", seed=0, progress=False):
+        if self.bits == self.params.fail_bits:
+            raise RuntimeError(f"fixture failure at {self.bits} bits")
+        time.sleep(self.params.delay)
+        rng = np.random.default_rng(seed)
+        self.mean = {"image": data.image.mean(0), "text": data.text.mean(0)}
+        x = data.image - self.mean["image"]
+        y = data.text - self.mean["text"]
+        self.proj = {"image": rng.standard_normal((x.shape[1], self.bits))}
+        target = x @ self.proj["image"]
+        self.proj["text"] = np.linalg.lstsq(y, target, rcond=None)[0]
+
+    def encode(self, features, modality):
+        return as_sign_codes((features - self.mean[modality]) @ self.proj[modality])

@@ -1,0 +1,150 @@
+"""The shared training loop and the triplet baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from cmhbench.data import PairedSet
+from cmhbench.datasets.synthetic import SyntheticConfig, generate
+from cmhbench.errors import CmhbenchError, DivergenceError
+from cmhbench.methods.triplet import TripletHashing, max_margin_loss
+from cmhbench.metrics import evaluate_both_directions
+from cmhbench.training import LoopConfig, minibatches, resolve_device, train
+
+SMALL = {"image_hidden": (128,), "text_hidden": (128,)}
+
+
+def test_minibatches_cover_the_data_once_and_drop_the_last_partial_batch():
+    generator = torch.Generator().manual_seed(0)
+    batches = list(minibatches(10, 4, generator, torch.device("cpu"), drop_last=True))
+    assert [len(b) for b in batches] == [4, 4]
+    kept = torch.cat(batches)
+    assert kept.unique().numel() == 8
+    full = list(minibatches(10, 4, generator, torch.device("cpu"), drop_last=False))
+    assert sorted(torch.cat(full).tolist()) == list(range(10))
+
+
+def test_a_nan_loss_stops_training_with_the_epoch_and_value():
+    net = torch.nn.Linear(2, 1)
+    x = torch.randn(8, 2)
+
+    def loss_fn(batch, epoch):
+        loss = net(x[batch]).pow(2).mean()
+        return loss * float("nan") if epoch == 1 else loss
+
+    config = LoopConfig(epochs=3, batch_size=4, lr=0.1)
+    with pytest.raises(DivergenceError, match="epoch 1") as info:
+        train(
+            [net],
+            loss_fn,
+            n=8,
+            config=config,
+            device=torch.device("cpu"),
+            generator=torch.Generator().manual_seed(0),
+        )
+    assert np.isnan(info.value.value)
+
+
+def test_training_reduces_a_simple_loss():
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1)
+    x, y = torch.randn(64, 3), torch.randn(64, 1)
+    config = LoopConfig(epochs=30, batch_size=16, lr=0.05)
+    history = train(
+        [net],
+        lambda b, e: (net(x[b]) - y[b]).pow(2).mean(),
+        n=64,
+        config=config,
+        device=torch.device("cpu"),
+        generator=torch.Generator().manual_seed(0),
+    )
+    assert len(history) == 30 and history[-1] < 0.7 * history[0]
+
+
+@pytest.mark.parametrize("spec", ["tpu", "cuda:0", "cpu:x"])
+def test_unusable_devices_are_rejected(spec):
+    if spec.startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(CmhbenchError, match="device"):
+        resolve_device(spec)
+
+
+def test_auto_device_is_cuda_only_when_available():
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.parametrize("reduction", ["sum", "mean", "violating", "hardest"])
+def test_max_margin_loss_is_zero_when_pairs_are_separated(reduction):
+    h = torch.eye(4)  # each item matches only its pair: margins of 1 are satisfied
+    assert float(max_margin_loss(h, h, 0.5, reduction)) == 0.0
+    shuffled = h[[1, 0, 3, 2]]
+    assert float(max_margin_loss(h, shuffled, 0.5, reduction)) > 0.0
+
+
+def test_max_margin_loss_reductions_by_hand():
+    hx = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    hy = torch.tensor([[0.6, 0.8], [0.0, 1.0]])
+    # sims = [[0.6, 0], [0.8, 1]]; i2t costs: row0 [., 0.2+0-0.6]=0, row1 [0.2+0.8-1, .]=0
+    # t2i costs: col0 [., 0.2+0.8-0.6]=0.4, col1 [0.2+0-1, .]=0
+    assert float(max_margin_loss(hx, hy, 0.2, "sum")) == pytest.approx(0.4 / 2)
+    assert float(max_margin_loss(hx, hy, 0.2, "mean")) == pytest.approx(0.4 / 4)
+    assert float(max_margin_loss(hx, hy, 0.2, "violating")) == pytest.approx(0.4)
+    assert float(max_margin_loss(hx, hy, 0.2, "hardest")) == pytest.approx(0.4 / 2)
+
+
+@pytest.fixture(scope="module")
+def easy_data():
+    return generate(SyntheticConfig(n_items=1200, n_query=200, n_train=None), seed=0)
+
+
+def train_and_score(data, **params):
+    method = TripletHashing(32, **SMALL, **params)
+    method.fit(data.part("train", with_labels=False), seed=0)
+    codes = {
+        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
+        for part in ("query", "retrieval")
+        for modality in ("image", "text")
+    }
+    scores = evaluate_both_directions(
+        codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
+    )
+    return method, codes, scores
+
+
+def test_triplet_learns_far_better_than_random_codes(easy_data):
+    method, codes, scores = train_and_score(easy_data, epochs=15, lr=1e-3)
+    rng = np.random.default_rng(0)
+    random_codes = {
+        k: rng.choice(np.array([-1, 1], np.int8), size=v.shape) for k, v in codes.items()
+    }
+    random_scores = evaluate_both_directions(
+        random_codes,
+        easy_data.labels[easy_data.query_idx],
+        easy_data.labels[easy_data.retrieval_idx],
+    )
+    for direction in ("i2t", "t2i"):
+        assert scores[direction].map > random_scores[direction].map + 0.2
+    assert method.training_history()[-1] < method.training_history()[0]
+    assert all(c.dtype == np.int8 and set(np.unique(c)) <= {-1, 1} for c in codes.values())
+
+
+def test_triplet_is_reproducible_from_its_seed(easy_data):
+    _, first, _ = train_and_score(easy_data, epochs=2)
+    _, second, _ = train_and_score(easy_data, epochs=2)
+    assert all(np.array_equal(first[k], second[k]) for k in first)
+
+
+def test_encode_before_fit_is_an_error():
+    with pytest.raises(CmhbenchError, match="before fit"):
+        TripletHashing(16).encode(np.zeros((2, 3), np.float32), "image")
+
+
+def test_fit_on_a_tiny_set_uses_one_smaller_batch():
+    data = PairedSet(
+        np.random.rand(10, 4).astype(np.float32), np.random.rand(10, 3).astype(np.float32)
+    )
+    method = TripletHashing(8, **SMALL, epochs=2)
+    method.fit(data)
+    assert len(method.training_history()) == 2
