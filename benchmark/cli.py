@@ -110,6 +110,7 @@ def list_command(as_json: bool) -> None:
                 code=cls.info.code,
                 supervised=cls.info.supervised,
                 defaults=cls.defaults(),
+                dataset_defaults=cls.dataset_defaults,
             )
         methods.append(entry)
     datasets = [{"name": name, "origin": DATASETS.origin(name)} for name in DATASETS.names()]
@@ -199,7 +200,6 @@ def run_command(
     progress: bool,
 ) -> None:
     """Train and evaluate every method on every dataset at every code length."""
-    from cmhbench.report import map_table, records_frame
     from cmhbench.runner import GridSpec, run_grid
 
     spec = GridSpec(
@@ -216,6 +216,8 @@ def run_command(
         zero_relevant=zero_relevant,
     )
     results = run_grid(spec)
+    from cmhbench.report import map_table, records_frame  # pandas, after training
+
     click.echo(f"mAP@all (zero_relevant={zero_relevant}); records in {out}")
     click.echo(map_table(records_frame(results)))
     failed = [r for r in results if r["status"] != "ok"]

@@ -68,6 +68,9 @@ class Method(abc.ABC):
     name: ClassVar[str] = ""
     info: ClassVar[MethodInfo]
     Params: ClassVar[type]
+    #: Hyper-parameters that the paper or official code sets per dataset, by dataset
+    #: name; the runner applies them before the user's ``--set`` values.
+    dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
 
     def __init__(self, bits: int, **overrides: Any):
         if not isinstance(bits, int) or not 1 <= bits <= 4096:
@@ -77,6 +80,12 @@ class Method(abc.ABC):
 
     @property
     def supervised(self) -> bool:
+        return self.info.supervised
+
+    @property
+    def uses_labels(self) -> bool:
+        """Whether ``fit`` receives training labels (supervised methods, or an
+        unsupervised method told to select its model on labelled validation data)."""
         return self.info.supervised
 
     @abc.abstractmethod

@@ -88,7 +88,8 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     classes = {name: get_method(name) for name in spec.methods}
     overrides = resolve_overrides(classes, spec.assignments)
     for name, cls in classes.items():  # fail fast on bad values, before any training
-        cls(spec.bits[0], **overrides[name])
+        for dataset_name in spec.datasets:
+            cls(spec.bits[0], **_settings(cls, dataset_name, overrides[name]))
     device = str(resolve_device(spec.device))
     protocol = {
         "metrics_version": metrics.METRICS_VERSION,
@@ -104,7 +105,7 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
         fingerprint = data.fingerprint()
         for cell in _cells(data.name, spec):
             cls = classes[cell.method]
-            method = cls(cell.bits, **overrides[cell.method])
+            method = cls(cell.bits, **_settings(cls, data.name, overrides[cell.method]))
             cell_spec = {
                 "dataset": cell.dataset,
                 "data_fingerprint": fingerprint,
@@ -134,6 +135,11 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
             bar.update()
     bar.close()
     return results
+
+
+def _settings(cls: type[Method], dataset: str, overrides: dict[str, str]) -> dict[str, Any]:
+    """The method's per-dataset defaults (from its paper or code), then the user's values."""
+    return {**cls.dataset_defaults.get(dataset, {}), **overrides}
 
 
 def _cells(dataset: str, spec: GridSpec) -> Iterator[Cell]:
@@ -166,6 +172,7 @@ def run_cell(
         **{key: cell_spec[key] for key in ("dataset", "method", "bits", "seed", "config")},
         "config_hash": config_hash,
         "supervised": cell_spec["supervised"],
+        "trained_with_labels": method.uses_labels,
         "protocol": cell_spec["protocol"],
         "data": {
             "fingerprint": cell_spec["data_fingerprint"],
@@ -181,7 +188,7 @@ def run_cell(
     try:
         start = time.perf_counter()
         method.fit(
-            data.part("train", with_labels=method.supervised),
+            data.part("train", with_labels=method.uses_labels),
             device=device,
             seed=cell_spec["seed"],
             progress=spec.progress,

@@ -8,6 +8,7 @@ becomes NaN or infinite). :class:`TorchMethod` gives such methods ``encode``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,12 @@ class LoopConfig:
     grad_clip: float | None = None
     drop_last: bool = True
 
+    @classmethod
+    def from_params(cls, params: object) -> LoopConfig:
+        """Take every field that a method's ``Params`` also has (epochs, lr, ...)."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        return cls(**{name: getattr(params, name) for name in names if hasattr(params, name)})
+
 
 def make_optimizer(
     params: Iterable[torch.nn.Parameter] | list[dict], config: LoopConfig
@@ -121,6 +128,7 @@ def train(
     progress: bool = False,
     desc: str = "train",
     param_groups: list[dict] | None = None,
+    on_epoch_end: Callable[[int], None] | None = None,
 ) -> list[float]:
     """Run the standard loop: shuffle, batch, loss, backward, clip, step.
 
@@ -136,6 +144,8 @@ def train(
         desc: the bar's label.
         param_groups: optimiser parameter groups (e.g. a learning rate per network);
             defaults to all parameters of ``modules``.
+        on_epoch_end: called with the epoch number after each epoch (networks in
+            eval mode), e.g. for model selection.
 
     Returns:
         The mean loss of each epoch.
@@ -169,6 +179,10 @@ def train(
             total, steps = total + value, steps + 1
         history.append(total / max(steps, 1))
         bar.set_postfix(loss=f"{history[-1]:.4f}")
+        if on_epoch_end is not None:
+            for module in modules:
+                module.eval()
+            on_epoch_end(epoch)
     for module in modules:
         module.eval()
     return history
