@@ -2,4 +2,5 @@
 
 BUILTIN: dict[str, str] = {
     "triplet": "cmhbench.methods.triplet",
+    "ucch": "cmhbench.methods.ucch",
 }

@@ -8,6 +8,9 @@ from itertools import pairwise
 import torch
 from torch import nn
 
+from cmhbench.data import PairedSet
+from cmhbench.training import TorchMethod, resolve_device, seed_everything, to_tensors
+
 
 class HashMLP(nn.Module):
     """Linear layers with ReLU between them, then tanh and (optionally) L2 normalisation.
@@ -35,3 +38,25 @@ class HashMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = torch.tanh(self.body(x))
         return nn.functional.normalize(h, dim=1) if self.normalize else h
+
+
+def start_mlp_training(
+    method: TorchMethod, data: PairedSet, device: str, seed: int
+) -> tuple[torch.Generator, dict[str, torch.Tensor]]:
+    """The common start of ``fit`` for a method with one :class:`HashMLP` per modality.
+
+    Resolves the device, seeds everything, builds the two networks from the
+    method's ``params.image_hidden`` and ``params.text_hidden``, and moves the
+    training data to the device once.
+
+    Returns:
+        (the seeded generator for batches and sampling, the data tensors)
+    """
+    method.device = resolve_device(device)
+    generator = seed_everything(seed)
+    p = method.params
+    method.networks = {
+        "image": HashMLP(data.image.shape[1], p.image_hidden, method.bits).to(method.device),
+        "text": HashMLP(data.text.shape[1], p.text_hidden, method.bits).to(method.device),
+    }
+    return generator, to_tensors(data, method.device)

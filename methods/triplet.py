@@ -35,20 +35,18 @@ validation mAP; a fixed epoch budget keeps every method on equal terms).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._nets import HashMLP
+from cmhbench.methods._losses import Reduction, max_margin_loss
+from cmhbench.methods._nets import start_mlp_training
 from cmhbench.registry import register_method
-from cmhbench.training import LoopConfig, TorchMethod, resolve_device, seed_everything, to_tensors
+from cmhbench.training import LoopConfig, TorchMethod
 from cmhbench.training import train as run_training_loop
 
 UCCH_CODE = "UCCH official code (penghu-cs/UCCH)"
-
-Reduction = Literal["sum", "mean", "violating", "hardest"]
 
 
 @dataclass(frozen=True)
@@ -64,36 +62,6 @@ class TripletParams:
     lr: float = hyperparameter(1e-4, "UCCH paper Sec. 4.2")
     weight_decay: float = hyperparameter(1e-6, f"{UCCH_CODE}, --wd")
     grad_clip: float = hyperparameter(1.0, f"{UCCH_CODE}, clip_grad_norm_ in UCCH.py")
-
-
-def max_margin_loss(
-    hx: torch.Tensor, hy: torch.Tensor, margin: float, reduction: Reduction = "sum"
-) -> torch.Tensor:
-    """Bidirectional max-margin ranking loss over in-batch negatives (UCCH Eqs. 6-7).
-
-    Args:
-        hx, hy: (B, L) unit-norm outputs of the image and text networks; row i of
-            each comes from the same pair.
-        margin: the margin m.
-        reduction: 'sum', 'mean', 'violating' or 'hardest' (module docstring).
-    """
-    sims = hx @ hy.T
-    positives = sims.diag()
-    off_diagonal = ~torch.eye(sims.shape[0], dtype=torch.bool, device=sims.device)
-    cost_i2t = (margin + sims - positives[:, None]).clamp(min=0) * off_diagonal
-    cost_t2i = (margin + sims - positives[None, :]).clamp(min=0) * off_diagonal
-    if reduction == "sum":
-        return cost_i2t.sum(1).mean() + cost_t2i.sum(0).mean()
-    if reduction == "mean":
-        return (cost_i2t.sum() + cost_t2i.sum()) / sims.numel()
-    if reduction == "hardest":
-        return cost_i2t.max(1).values.mean() + cost_t2i.max(0).values.mean()
-    if reduction == "violating":
-        return sum(
-            cost[cost > 0].mean() if (cost > 0).any() else cost.sum()
-            for cost in (cost_i2t, cost_t2i)
-        )
-    raise ValueError(f"unknown reduction {reduction!r}")
 
 
 @register_method("triplet")
@@ -113,31 +81,18 @@ class TripletHashing(TorchMethod):
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
     ) -> None:
         p = self.params
-        self.device = resolve_device(device)
-        generator = seed_everything(seed)
-        self.networks = {
-            "image": HashMLP(data.image.shape[1], p.image_hidden, self.bits).to(self.device),
-            "text": HashMLP(data.text.shape[1], p.text_hidden, self.bits).to(self.device),
-        }
-        tensors = to_tensors(data, self.device)
+        generator, tensors = start_mlp_training(self, data, device, seed)
 
         def loss_fn(batch: torch.Tensor, epoch: int) -> torch.Tensor:
             hx = self.networks["image"](tensors["image"][batch])
             hy = self.networks["text"](tensors["text"][batch])
             return max_margin_loss(hx, hy, p.margin, p.reduction)
 
-        config = LoopConfig(
-            epochs=p.epochs,
-            batch_size=p.batch_size,
-            lr=p.lr,
-            weight_decay=p.weight_decay,
-            grad_clip=p.grad_clip,
-        )
         self.history = run_training_loop(
             list(self.networks.values()),
             loss_fn,
             n=len(data),
-            config=config,
+            config=LoopConfig.from_params(p),
             device=self.device,
             generator=generator,
             progress=progress,

@@ -48,6 +48,20 @@ def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sys.modules.pop("cmhbench_test_plugin", None)
 
 
+def encode_and_score(method, data):
+    """Encode the query and retrieval parts; return (codes, {direction: metrics})."""
+    from cmhbench.metrics import evaluate_both_directions
+
+    codes = {
+        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
+        for part in ("query", "retrieval")
+        for modality in ("image", "text")
+    }
+    labels = data.labels
+    scores = evaluate_both_directions(codes, labels[data.query_idx], labels[data.retrieval_idx])
+    return codes, scores
+
+
 def cmhbench_command() -> list[str]:
     """The CLI as a child process, with this interpreter."""
     return [sys.executable, "-m", "cmhbench"]

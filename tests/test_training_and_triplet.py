@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import encode_and_score
 
 from cmhbench.data import PairedSet
 from cmhbench.datasets.synthetic import SyntheticConfig, generate
 from cmhbench.errors import CmhbenchError, DivergenceError
-from cmhbench.methods.triplet import TripletHashing, max_margin_loss
+from cmhbench.methods._losses import max_margin_loss
+from cmhbench.methods.triplet import TripletHashing
 from cmhbench.metrics import evaluate_both_directions
 from cmhbench.training import LoopConfig, minibatches, resolve_device, train
 
@@ -102,14 +104,7 @@ def easy_data():
 def train_and_score(data, **params):
     method = TripletHashing(32, **SMALL, **params)
     method.fit(data.part("train", with_labels=False), seed=0)
-    codes = {
-        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
-        for part in ("query", "retrieval")
-        for modality in ("image", "text")
-    }
-    scores = evaluate_both_directions(
-        codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
-    )
+    codes, scores = encode_and_score(method, data)
     return method, codes, scores
 
 
