@@ -5,6 +5,8 @@ queries, 186,577 retrieval items, 64 bits, 21 labels, random codes and labels)
 with :func:`cmhbench.metrics.evaluate_codes` (which also computes every other
 metric in the same pass) against a straightforward per-query reference: inner
 products, a stable argsort per query, cumulative precision. Both must agree.
+
+``python -m cmhbench.perf ucch`` times UCCH training (see :mod:`cmhbench.perf_ucch`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 
 import click
 import numpy as np
+
+from cmhbench.perf_ucch import ucch_benchmark
 
 
 def reference_map(q: np.ndarray, r: np.ndarray, ql: np.ndarray, rl: np.ndarray) -> np.ndarray:
@@ -102,6 +106,8 @@ def eval_benchmark(
         if abs(fast_map - ref_map) > 1e-9:
             raise click.ClickException("the fast path and the reference disagree")
 
+
+perf.add_command(ucch_benchmark, "ucch")
 
 if __name__ == "__main__":
     perf()

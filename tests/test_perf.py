@@ -1,0 +1,21 @@
+"""The benchmark scripts run end to end (tiny sizes; the figures are not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def perf(*args: str) -> str:
+    command = [sys.executable, "-m", "cmhbench.perf", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_eval_benchmark_agrees_with_its_reference():
+    out = perf("eval", "--queries", "30", "--retrieval", "800", "--bits", "16", "--repeats", "1")
+    assert "speed-up" in out and "mAP@all agrees" in out
+
+
+def test_ucch_benchmark_compares_both_implementations():
+    out = perf("ucch", "--train", "300", "--image-dim", "20", "--text-dim", "10", "--epochs", "2")
+    assert "official-style" in out and "cmhbench is" in out
