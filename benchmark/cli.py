@@ -10,13 +10,16 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmhbench import __version__
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
+
+if TYPE_CHECKING:
+    from cmhbench.registry import Registry
 
 
 class _Group(click.Group):
@@ -52,31 +55,30 @@ def _ints(value: str, low: int, high: int) -> list[int]:
     return numbers
 
 
+def _registered_names(registry: Registry, value: str, *, files_allowed: bool) -> list[str]:
+    """Split a comma list and check each name against a registry (or as a data file)."""
+    from cmhbench.datasets import is_data_file
+
+    names = _names(value)
+    if not names:
+        raise click.BadParameter(f"name at least one {registry.kind} (see 'cmhbench list')")
+    known = registry.names()
+    for name in names:
+        if name not in known and not (files_allowed and is_data_file(name)):
+            raise click.BadParameter(str(UnknownNameError(registry.kind, name, known)))
+    return names
+
+
 def _check_methods(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
     from cmhbench.registry import METHODS
 
-    names = _names(value)
-    if not names:
-        raise click.BadParameter("name at least one method (see 'cmhbench list')")
-    known = METHODS.names()
-    for name in names:
-        if name not in known:
-            raise click.BadParameter(str(UnknownNameError("method", name, known)))
-    return names
+    return _registered_names(METHODS, value, files_allowed=False)
 
 
 def _check_datasets(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
-    from cmhbench.datasets import is_data_file
     from cmhbench.registry import DATASETS
 
-    names = _names(value)
-    if not names:
-        raise click.BadParameter("name at least one dataset")
-    known = DATASETS.names()
-    for name in names:
-        if not is_data_file(name) and name not in known:
-            raise click.BadParameter(str(UnknownNameError("dataset", name, known)))
-    return names
+    return _registered_names(DATASETS, value, files_allowed=True)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
