@@ -127,35 +127,35 @@ def pack_bits(bits01: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- GPU path
 
 
-def _rank_statistics_torch(q, r, ql, rl, nbits, ks, device, chunk_elements=2**26):
-    """The same statistics as the CPU kernel, with torch (for codes on a GPU)."""
+def _rank_statistics_torch(q, r, ql, rl, nbits, ks, device, chunk_elements=2**25):
+    """The same statistics as the CPU kernel, with torch (for codes on a GPU).
+
+    Queries go in chunks of ``chunk_elements`` query-item pairs (about 1 GB of
+    device memory at the default); counts are int32, sums float64.
+    """
     import torch
 
-    qf = torch.as_tensor(q, device=device, dtype=torch.float32)
-    rf = torch.as_tensor(r, device=device, dtype=torch.float32)
-    qlf = torch.as_tensor(ql, device=device, dtype=torch.float32)
-    rlf = torch.as_tensor(rl, device=device, dtype=torch.float32)
+    qf, rf, qlf, rlf = (
+        torch.as_tensor(a, device=device, dtype=torch.float32) for a in (q, r, ql, rl)
+    )
     n = rf.shape[0]
     ks_t = torch.as_tensor(ks, device=device, dtype=torch.long)
     ranks = torch.arange(1, n + 1, device=device, dtype=torch.float64)
     rows = max(1, chunk_elements // n)
     outputs: list[list] = [[], [], [], [], []]
     for start in range(0, qf.shape[0], rows):
-        dist = ((nbits - qf[start : start + rows] @ rf.T) / 2).round().long()
+        dist = ((nbits - qf[start : start + rows] @ rf.T) / 2).round().to(torch.int16)
         rel = (qlf[start : start + rows] @ rlf.T) > 0
-        order = torch.sort(dist, dim=1, stable=True).indices
-        rel_sorted = rel.gather(1, order).double()
-        precision_at_rel = torch.cumsum(rel_sorted, 1) / ranks * rel_sorted
-        n_rel = rel_sorted.sum(1)
-        ap_all = precision_at_rel.sum(1) / n_rel.clamp(min=1)
-        hist = torch.zeros(dist.shape[0], nbits + 1, device=device, dtype=torch.float64)
-        rel_hist = hist.clone().scatter_add_(1, dist, rel.double())
-        hist.scatter_add_(1, dist, torch.ones_like(rel_sorted))
-        if ks.size:
-            ap_k = torch.cumsum(precision_at_rel, 1)[:, ks_t - 1]
-            rel_k = torch.cumsum(rel_sorted, 1)[:, ks_t - 1]
-        else:
-            ap_k = rel_k = torch.zeros(dist.shape[0], 0, device=device, dtype=torch.float64)
+        rel_sorted = rel.gather(1, torch.sort(dist, dim=1, stable=True).indices)
+        hits = torch.cumsum(rel_sorted, 1, dtype=torch.int32)
+        precision_at_rel = torch.where(rel_sorted, hits / ranks, 0.0)
+        ap_all = precision_at_rel.sum(1) / hits[:, -1].clamp(min=1)
+        index = dist.long()
+        hist = torch.zeros(len(index), nbits + 1, device=device, dtype=torch.int32)
+        rel_hist = hist.clone().scatter_add_(1, index, rel.int())
+        hist.scatter_add_(1, index, torch.ones_like(index, dtype=torch.int32))
+        ap_k = torch.cumsum(precision_at_rel, 1)[:, ks_t - 1]
+        rel_k = hits[:, ks_t - 1]
         for out, value in zip(outputs, (ap_all, hist, rel_hist, ap_k, rel_k), strict=True):
             out.append(value.cpu().numpy())
     ap_all, hist, rel_hist, ap_k, rel_k = (np.concatenate(o) for o in outputs)

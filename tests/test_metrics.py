@@ -149,3 +149,11 @@ def test_non_positive_k_is_rejected():
     q, r, ql, rl = random_problem(0)
     with pytest.raises(CmhbenchError, match="positive"):
         evaluate_codes(q, r, ql, rl, map_k=(0,))
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_map_alone_needs_no_k_lists(backend):
+    q, r, ql, rl = random_problem(5)
+    result = evaluate_codes(q, r, ql, rl, map_k=(), topk=(), backend=backend)
+    assert result.map == pytest.approx(slow_metrics(q, r, ql, rl, (), ())["map"], abs=1e-12)
+    assert result.map_at_k == {} and result.precision_at_k == {}
