@@ -250,7 +250,7 @@ def run_cell(
         )
     record.update(
         timings=timings,
-        peak_memory_mb=_peak_memory(device),
+        **_peak_memory(device),
         finished_at=_now(),
     )
     return record
@@ -269,11 +269,12 @@ def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
 
 
 def _peak_memory(device: str) -> dict[str, float]:
-    peak = {"host_mb": records.peak_memory_mb()}
+    """``peak_memory_mb`` (host, process peak so far) and, on a GPU, ``peak_gpu_memory_mb``."""
+    peak = {"peak_memory_mb": records.peak_memory_mb()}
     if device.startswith("cuda"):
         import torch
 
-        peak["gpu_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
+        peak["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
         torch.cuda.reset_peak_memory_stats(device)
     return peak
 

@@ -45,8 +45,9 @@ def test_run_writes_records_and_codes_prints_a_table_and_resumes(tmp_path):
     for key in ("map", "map_tie_aware", "map_at_k", "pr_curve", "precision_at_k"):
         assert key in record["metrics"]["i2t"]
     assert set(record["timings"]) == {"fit_s", "encode_s", "eval_s"}
-    for key in ("config_hash", "device", "versions", "git_revision", "peak_memory_mb"):
+    for key in ("config_hash", "device", "versions", "git_revision"):
         assert key in record
+    assert record["peak_memory_mb"] > 100
     codes = read_codes(record_path.with_suffix(".npz"))
     assert codes["image_query"].shape == (400, 16) and codes["image_query"].dtype == np.int8
 
