@@ -11,6 +11,7 @@ the same ``config_hash``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -28,7 +29,6 @@ import numpy as np
 from cmhbench.errors import CmhbenchError
 
 SCHEMA_VERSION = 1
-CODE_KEYS = ("image_query", "text_query", "image_retrieval", "text_retrieval")
 
 
 def cell_stem(bits: int, seed: int) -> str:
@@ -111,8 +111,9 @@ def read_codes(path: Path) -> dict[str, np.ndarray]:
         raise CmhbenchError(f"cannot read codes file {path}: {exc}") from None
 
 
+@functools.cache
 def environment() -> dict[str, Any]:
-    """Library versions and the machine, stored with every record."""
+    """Library versions and the machine, stored with every record (looked up once)."""
     versions = {"python": platform.python_version()}
     for package in ("cmhbench", "numpy", "torch", "scipy", "numba"):
         try:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from cmhbench import metrics, records
@@ -258,8 +259,6 @@ def run_cell(
 
 def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
     """Check that ``encode`` returned int8 {-1,+1} codes of the right shape."""
-    import numpy as np
-
     if not isinstance(codes, np.ndarray) or codes.shape != (rows, bits):
         shape = getattr(codes, "shape", type(codes).__name__)
         raise CmhbenchError(f"encode() returned {shape} for {what}; expected ({rows}, {bits})")
