@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from reference_metrics import brute_force_tie_aware_ap, slow_metrics
 
 from cmhbench.errors import CmhbenchError
@@ -52,6 +53,15 @@ def test_every_metric_matches_the_slow_oracle(seed, policy, backend):
     oracle = slow_metrics(q, r, ql, rl, MAP_K, TOPK, policy)
     assert result.queries_without_relevant >= 1
     assert_matches_oracle(result, oracle)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("bits", [5, 70])
+def test_torch_backend_on_cuda_matches_the_slow_oracle(bits):
+    q, r, ql, rl = random_problem(11, bits=bits)
+    on_gpu = [torch.as_tensor(a, device="cuda") for a in (q, r, ql, rl)]
+    result = evaluate_codes(*on_gpu, map_k=MAP_K, topk=TOPK, backend="auto")
+    assert_matches_oracle(result, slow_metrics(q, r, ql, rl, MAP_K, TOPK))
 
 
 def test_longer_codes_use_several_words():
