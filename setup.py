@@ -23,7 +23,7 @@ setup(
         "cmhbench.methods": "methods",
         "cmhbench.datasets": "datasets",
     },
-    package_data={"cmhbench.datasets": ["data/*.csv", "data/*.txt"]},
+    package_data={"cmhbench.datasets": ["data/uci-mfeat/*"]},
     install_requires=[
         # Install the pinned CPU build first (see README); any 2.x satisfies this range.
         "torch>=2.4",  # fused CPU Adam

@@ -63,8 +63,11 @@ def _registered_names(registry: Registry, value: str, *, files_allowed: bool) ->
     if not names:
         raise click.BadParameter(f"name at least one {registry.kind} (see 'cmhbench list')")
     known = registry.names()
-    for name in names:
-        if name not in known and not (files_allowed and is_data_file(name)):
+    for item in names:
+        if files_allowed and is_data_file(item):
+            continue
+        name = item.partition(":")[0] if files_allowed else item
+        if name not in known:
             raise click.BadParameter(str(UnknownNameError(registry.kind, name, known)))
     return names
 
@@ -151,7 +154,8 @@ def list_command(as_json: bool) -> None:
     default="synthetic",
     show_default=True,
     callback=_check_datasets,
-    help="Comma-separated dataset names or paths to .npz files.",
+    help="Comma-separated dataset names (with options: uci-mfeat:image=fac:text=kar) "
+    "or paths to .npz files.",
 )
 @click.option(
     "--bits", default=",".join(map(str, CODE_LENGTHS)), show_default=True, help="Code lengths."

@@ -165,3 +165,45 @@ def random_split(
         picker = np.random.default_rng([seed, 1])
         train = np.sort(picker.choice(retrieval, size=n_train, replace=False))
     return train.astype(np.int64), query.astype(np.int64), retrieval.astype(np.int64)
+
+
+def class_stratified_split(
+    classes: np.ndarray, *, per_class: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Queries: the first ``per_class`` items of each class in a seeded permutation.
+
+    Walks ``np.random.default_rng(seed).permutation(n)`` and sends an item to the
+    queries while its class has fewer than ``per_class`` there; every other item goes
+    to the retrieval set. Both keep the permutation's order.
+
+    Args:
+        classes: (n,) integer class of each item.
+
+    Returns:
+        (query_idx, retrieval_idx), int64.
+    """
+    values, counts = np.unique(classes, return_counts=True)
+    if per_class < 1 or (counts <= per_class).any():
+        small = values[counts <= per_class]
+        raise CmhbenchError(
+            f"cannot take {per_class} queries per class: class(es) {small.tolist()} "
+            "would leave no retrieval item"
+        )
+    order = np.random.default_rng(seed).permutation(classes.size)
+    walked = classes[order]
+    by_class = np.argsort(walked, kind="stable")
+    first_of_class = np.searchsorted(walked[by_class], walked[by_class])
+    rank_in_class = np.empty(classes.size, dtype=np.int64)
+    rank_in_class[by_class] = np.arange(classes.size) - first_of_class
+    is_query = rank_in_class < per_class
+    return order[is_query].astype(np.int64), order[~is_query].astype(np.int64)
+
+
+def standardise(features: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Zero mean, unit variance per column, with statistics of ``rows`` only (float32).
+
+    A column that is constant on ``rows`` becomes zero there.
+    """
+    mean = features[rows].mean(0)
+    std = features[rows].std(0) + 1e-6
+    return ((features - mean) / std).astype(np.float32)

@@ -82,15 +82,18 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     Raises:
         CmhbenchError: for bad names, ``--set`` items or devices, before any training.
     """
-    from cmhbench.datasets import load_dataset
+    from cmhbench.datasets import dataset_key, dataset_loader
     from cmhbench.registry import get_method
     from cmhbench.training import resolve_device
 
     classes = {name: get_method(name) for name in spec.methods}
     overrides = resolve_overrides(classes, spec.assignments)
-    for name, cls in classes.items():  # fail fast on bad values, before any training
-        for dataset_name in spec.datasets:
-            cls(spec.bits[0], **_settings(cls, dataset_name, overrides[name]))
+    # Build every loader and method once first, so that a bad name or value fails before
+    # any training. Per-dataset method defaults are keyed by the registered name.
+    loaders = [(dataset_key(item), dataset_loader(item)) for item in spec.datasets]
+    for name, cls in classes.items():
+        for key, _ in loaders:
+            cls(spec.bits[0], **_settings(cls, key, overrides[name]))
     device = str(resolve_device(spec.device))
     protocol = {
         "metrics_version": metrics.METRICS_VERSION,
@@ -101,12 +104,12 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     total = len(spec.datasets) * len(spec.methods) * len(spec.bits) * len(spec.seeds)
     bar = tqdm(total=total, desc="grid", unit="cell", disable=None if spec.progress else True)
-    for dataset_name in spec.datasets:
-        data = load_dataset(dataset_name, seed=spec.data_seed)
+    for key, loader in loaders:
+        data = loader.load(seed=spec.data_seed)
         fingerprint = data.fingerprint()
         for cell in _cells(data.name, spec):
             cls = classes[cell.method]
-            method = cls(cell.bits, **_settings(cls, data.name, overrides[cell.method]))
+            method = cls(cell.bits, **_settings(cls, key, overrides[cell.method]))
             cell_spec = {
                 "dataset": cell.dataset,
                 "data_fingerprint": fingerprint,

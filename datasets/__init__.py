@@ -1,16 +1,28 @@
-"""Built-in datasets and the loader for a user's own ``.npz`` file."""
+"""Built-in datasets, dataset options, and the loader for a user's own ``.npz`` file.
+
+A ``--datasets`` item is a registered name, optionally with options
+(``uci-mfeat:image=fac:text=kar``; the keys are the loader's constructor
+arguments), or a path to a ``.npz`` file.
+"""
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import typing
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from cmhbench.errors import CmhbenchError
 
 if TYPE_CHECKING:
     from cmhbench.data import CrossModalData
 
 BUILTIN: dict[str, str] = {
     "synthetic": "cmhbench.datasets.synthetic",
+    "uci-mfeat": "cmhbench.datasets.uci_mfeat",
 }
+OPTION_TYPES = (bool, int, float, str)
 
 
 def is_data_file(spec: str) -> bool:
@@ -18,12 +30,70 @@ def is_data_file(spec: str) -> bool:
     return spec.endswith(".npz") or "/" in spec or "\\" in spec
 
 
-def load_dataset(spec: str, *, seed: int = 0) -> CrossModalData:
-    """Load a registered dataset by name, or a user's ``.npz`` file by path."""
-    if is_data_file(spec):
-        from cmhbench.datasets.npz import load_npz
+def parse_dataset_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """'name:key=value:key=value' -> (name, {key: value})."""
+    name, _, rest = spec.partition(":")
+    options: dict[str, str] = {}
+    for item in filter(None, rest.split(":")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CmhbenchError(f"dataset option {item!r} in {spec!r} must look like KEY=VALUE")
+        options[key.strip()] = value.strip()
+    return name.strip(), options
 
-        return load_npz(Path(spec), seed=seed)
+
+def dataset_key(spec: str) -> str:
+    """The name that per-dataset method defaults are keyed by: the registered name
+    without options, or a data file's stem."""
+    return Path(spec).stem if is_data_file(spec) else parse_dataset_spec(spec)[0]
+
+
+def dataset_options(loader_class: type) -> dict[str, Any]:
+    """The options a dataset loader accepts: {name: type hint} of its plain arguments."""
+    try:
+        hints = typing.get_type_hints(loader_class.__init__)
+    except (NameError, TypeError):
+        return {}
+    accepted = {}
+    for name in inspect.signature(loader_class.__init__).parameters:
+        hint = hints.get(name)
+        if hint in OPTION_TYPES or typing.get_origin(hint) is typing.Literal:
+            accepted[name] = hint
+    return accepted
+
+
+def dataset_loader(spec: str) -> Any:
+    """The loader object for one ``--datasets`` item (nothing is read yet).
+
+    Raises:
+        CmhbenchError: unknown dataset, unknown option (with the closest match), or a
+            value of the wrong type.
+    """
+    if is_data_file(spec):
+        from cmhbench.datasets.npz import NpzFile
+
+        return NpzFile(Path(spec))
+    from cmhbench.method import coerce
     from cmhbench.registry import get_dataset
 
-    return get_dataset(spec)().load(seed=seed)
+    name, options = parse_dataset_spec(spec)
+    loader_class = get_dataset(name)
+    if not options:
+        return loader_class()
+    accepted = dataset_options(loader_class)
+    kwargs = {}
+    for key, value in options.items():
+        if key not in accepted:
+            close = difflib.get_close_matches(key, accepted, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            listed = ", ".join(accepted) or "none"
+            raise CmhbenchError(
+                f"dataset {name!r} has no option {key!r}{hint}; its options: {listed}"
+            )
+        kwargs[key] = coerce(value, accepted[key], f"dataset option {name}:{key}")
+    return loader_class(**kwargs)
+
+
+def load_dataset(spec: str, *, seed: int = 0) -> CrossModalData:
+    """Load a registered dataset (with its options) or a user's ``.npz`` file."""
+    return dataset_loader(spec).load(seed=seed)

@@ -32,6 +32,18 @@ REQUIRED = ("image", "text", "labels")
 INDEX_KEYS = ("train_idx", "query_idx", "retrieval_idx")
 
 
+class NpzFile:
+    """A user's ``.npz`` file as a dataset loader (checked for existence up front)."""
+
+    def __init__(self, path: Path):
+        if not path.is_file():
+            raise CmhbenchError(f"data file not found: {path}")
+        self.path = path
+
+    def load(self, *, seed: int = 0) -> CrossModalData:
+        return load_npz(self.path, seed=seed)
+
+
 def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     """Read and validate a user's ``.npz`` data file (layout in the module docstring)."""
     path = Path(path)

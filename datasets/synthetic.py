@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from cmhbench.data import CrossModalData, random_split
+from cmhbench.data import CrossModalData, random_split, standardise
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset
 
@@ -78,7 +78,7 @@ def generate(config: SyntheticConfig, seed: int = 0) -> CrossModalData:
     train, query, retrieval = random_split(
         c.n_items, n_query=c.n_query, n_train=c.n_train, seed=seed
     )
-    image, text = (_standardise(a, retrieval) for a in (image, text))
+    image, text = (standardise(a, retrieval) for a in (image, text))
     return CrossModalData(
         name="synthetic",
         image=image,
@@ -90,12 +90,6 @@ def generate(config: SyntheticConfig, seed: int = 0) -> CrossModalData:
         split={"protocol": "random queries; train sampled from retrieval", "seed": seed}
         | asdict(c),
     )
-
-
-def _standardise(features: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    mean = features[rows].mean(0)
-    std = features[rows].std(0) + 1e-6
-    return ((features - mean) / std).astype(np.float32)
 
 
 @register_dataset("synthetic")

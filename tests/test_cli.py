@@ -218,6 +218,13 @@ def test_eval_scores_external_codes_as_json(tmp_path):
         (["run", "--methods", "triplet", "--bits", "a,b"], "integers"),
         (["run", "--methods", "triplet", "--device", "tpu"], "device"),
         (["run", "--methods", "triplet", "--datasets", "nope/missing.npz"], "not found"),
+        (["run", "--methods", "triplet", "--datasets", "uci-mfet"], "did you mean 'uci-mfeat'"),
+        (
+            ["run", "--methods", "triplet", "--datasets", "uci-mfeat:imgae=fac"],
+            "did you mean 'image'",
+        ),
+        (["run", "--methods", "triplet", "--datasets", "uci-mfeat:image=foo"], "must be one of"),
+        (["run", "--methods", "triplet", "--datasets", "uci-mfeat:image"], "KEY=VALUE"),
         (["run", "--methods", ""], "at least one method"),
         (["eval", "missing.npz"], "not found"),
     ],

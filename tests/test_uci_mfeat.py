@@ -1,0 +1,118 @@
+"""The shipped UCI Multiple Features data set, its split and dataset options."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+
+from cmhbench.data import class_stratified_split
+from cmhbench.datasets import dataset_loader, load_dataset, parse_dataset_spec, uci_mfeat
+from cmhbench.errors import CmhbenchError
+
+# The first queries of split-pix-fou-seed0.npz (../shared/data/uci-mfeat), the split
+# of UCCH's reference run; the loader must give the same split for data seed 0.
+REFERENCE_QUERIES = [1946, 1236, 1380, 1949, 1633, 474, 1815, 935, 470, 1626]
+REFERENCE_RETRIEVAL = [1321, 1666, 961, 1294, 859, 1769, 1819, 1722, 1210, 1612]
+
+
+def test_default_load_is_pix_and_fou_with_the_reference_split():
+    data = load_dataset("uci-mfeat")
+    assert data.name == "uci-mfeat"
+    assert data.summary() == {
+        "n_items": 2000,
+        "image_dim": 240,
+        "text_dim": 76,
+        "n_labels": 10,
+        "n_train": 1800,
+        "n_query": 200,
+        "n_retrieval": 1800,
+    }
+    assert data.query_idx[:10].tolist() == REFERENCE_QUERIES
+    assert data.retrieval_idx[:10].tolist() == REFERENCE_RETRIEVAL
+    assert np.array_equal(data.train_idx, data.retrieval_idx)
+    assert (data.labels.sum(1) == 1).all()
+    assert np.bincount(data.labels[data.query_idx].argmax(1)).tolist() == [20] * 10
+    # rows are grouped by class in the files: row i is digit i // 200
+    assert np.array_equal(data.labels.argmax(1), np.repeat(np.arange(10), 200))
+
+
+def test_features_are_standardised_on_the_retrieval_set_or_left_raw():
+    data = load_dataset("uci-mfeat")
+    retrieval = data.image[data.retrieval_idx]
+    assert np.abs(retrieval.mean(0)).max() < 1e-4
+    varying = retrieval.std(0) > 0.5
+    assert varying.mean() > 0.9 and np.allclose(retrieval.std(0)[varying], 1, atol=1e-3)
+    raw = load_dataset("uci-mfeat:standardize=false")
+    assert raw.name == "uci-mfeat-raw"
+    assert set(np.unique(raw.image)) <= set(range(7))  # pixel averages are 0..6
+    first_row = gzip.decompress((uci_mfeat.DATA_DIR / "mfeat-fou.csv.gz").read_bytes())
+    first_row = first_row.split(b"\n")[1].split(b",")
+    assert raw.text[0, 0] == pytest.approx(float(first_row[0]))
+
+
+def test_any_two_views_can_be_chosen_and_the_name_says_which():
+    data = load_dataset("uci-mfeat:image=fac:text=kar:queries_per_class=5")
+    assert data.name == "uci-mfeat-fac-kar-q5"
+    assert (data.image.shape[1], data.text.shape[1]) == (216, 64)
+    assert data.query_idx.size == 50 and data.retrieval_idx.size == 1950
+    assert data.split["views"] == {"image": "fac", "text": "kar"}
+
+
+def test_other_data_seeds_draw_other_splits():
+    assert not np.array_equal(
+        load_dataset("uci-mfeat", seed=1).query_idx, load_dataset("uci-mfeat", seed=0).query_idx
+    )
+
+
+def test_class_stratified_split_follows_the_seeded_permutation():
+    classes = np.repeat([0, 1, 2], [4, 5, 6])
+    query, retrieval = class_stratified_split(classes, per_class=2, seed=3)
+    order = np.random.default_rng(3).permutation(classes.size)
+    taken: dict[int, int] = {}
+    expected_query, expected_retrieval = [], []
+    for item in order:  # the obvious loop the vectorised split must agree with
+        label = int(classes[item])
+        goes_to_query = taken.get(label, 0) < 2
+        taken[label] = taken.get(label, 0) + 1
+        (expected_query if goes_to_query else expected_retrieval).append(int(item))
+    assert query.tolist() == expected_query
+    assert retrieval.tolist() == expected_retrieval
+    with pytest.raises(CmhbenchError, match="class"):
+        class_stratified_split(classes, per_class=4, seed=0)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("uci-mfeat:imgae=fac", "did you mean 'image'"),
+        ("uci-mfeat:image=foo", "must be one of"),
+        ("uci-mfeat:image=fou", "two different views"),
+        ("uci-mfeat:standardize=maybe", "type bool"),
+        ("uci-mfeat:queries_per_class=200", "no retrieval item"),
+        ("synthetic:n_items=5", "no option 'n_items'"),
+    ],
+)
+def test_bad_options_are_one_clear_error(spec, message):
+    with pytest.raises(CmhbenchError, match=message):
+        dataset_loader(spec).load(seed=0)
+
+
+def test_spec_parsing():
+    assert parse_dataset_spec("uci-mfeat") == ("uci-mfeat", {})
+    assert parse_dataset_spec("uci-mfeat:image=fac: text = kar") == (
+        "uci-mfeat",
+        {"image": "fac", "text": "kar"},
+    )
+
+
+def test_a_corrupted_copy_is_detected(tmp_path, monkeypatch):
+    shutil.copytree(uci_mfeat.DATA_DIR, tmp_path / "uci-mfeat")
+    path = tmp_path / "uci-mfeat" / "mfeat-pix.csv.gz"
+    text = gzip.decompress(path.read_bytes()).replace(b"\n0,", b"\n1,", 1)
+    path.write_bytes(gzip.compress(text))
+    monkeypatch.setattr(uci_mfeat, "DATA_DIR", tmp_path / "uci-mfeat")
+    with pytest.raises(CmhbenchError, match="SHA-256"):
+        load_dataset("uci-mfeat")
