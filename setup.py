@@ -36,6 +36,7 @@ setup(
         "joblib>=1.3",
         "tqdm>=4.66",
         "numba>=0.59",
+        "h5py>=3.9",  # MATLAB v7.3 and HDF5 feature files
     ],
     extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
     entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},

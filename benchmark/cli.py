@@ -84,6 +84,14 @@ def _check_datasets(_ctx: click.Context, _param: click.Parameter, value: str) ->
     return _registered_names(DATASETS, value, files_allowed=True)
 
 
+DATA_ROOT = click.option(
+    "--data-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the field's data files (default: $CMHBENCH_DATA_ROOT, else ./data).",
+)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cmhbench")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
@@ -97,7 +105,8 @@ def cli(verbose: int) -> None:
 
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def list_command(as_json: bool) -> None:
+@DATA_ROOT
+def list_command(as_json: bool, data_root: Path | None) -> None:
     """Show the registered methods (paper, supervision, defaults) and datasets."""
     from cmhbench.registry import DATASETS, METHODS
 
@@ -124,6 +133,9 @@ def list_command(as_json: bool) -> None:
             entry["description"] = DATASETS.get(entry["name"]).description
         except (CmhbenchError, AttributeError) as exc:
             entry["description"] = f"unavailable: {exc}"
+            entry["files"] = "unavailable"
+        else:
+            entry["files"] = _files_status(entry["name"], data_root)
     if as_json:
         click.echo(json.dumps({"methods": methods, "datasets": datasets}, indent=2, default=list))
         return
@@ -138,8 +150,22 @@ def list_command(as_json: bool) -> None:
         click.echo(f"  {'':<12} defaults: {defaults}")
     click.echo("Datasets:")
     for entry in datasets:
-        click.echo(f"  {entry['name']:<12} {entry['origin']}: {entry['description']}")
+        click.echo(f"  {entry['name']:<14} {entry['origin']}: {entry['description']}")
+        click.echo(f"  {'':<14} files: {entry['files']}")
     click.echo("  PATH.npz     your own data (layout in the README)")
+
+
+def _files_status(name: str, data_root: Path | None) -> str:
+    """'built in', or where the dataset's files were found, or where they were not."""
+    from cmhbench.datasets import dataset_loader
+
+    loader = dataset_loader(name, data_root=None if data_root is None else str(data_root))
+    if not hasattr(loader, "files"):
+        return "built in (no files needed)"
+    try:
+        return "found: " + ", ".join(str(path) for path in loader.files())
+    except CmhbenchError:
+        return f"not found under {loader.root.resolve()}"
 
 
 @cli.command("run")
@@ -191,6 +217,7 @@ def list_command(as_json: bool) -> None:
     show_default=True,
     help="Queries with no relevant item: AP 0, or left out.",
 )
+@DATA_ROOT
 @click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
 def run_command(
     methods: list[str],
@@ -203,6 +230,7 @@ def run_command(
     force: bool,
     retry_failed: bool,
     zero_relevant: str,
+    data_root: Path | None,
     progress: bool,
 ) -> None:
     """Train and evaluate every method on every dataset at every code length."""
@@ -220,6 +248,7 @@ def run_command(
         retry_failed=retry_failed,
         progress=progress,
         zero_relevant=zero_relevant,
+        data_root=None if data_root is None else str(data_root),
     )
     results = run_grid(spec)
     from cmhbench.report import map_table, records_frame  # pandas, after training

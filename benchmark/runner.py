@@ -58,6 +58,7 @@ class GridSpec:
         zero_relevant: metric policy for queries with no relevant item.
         map_k, topk: the K lists of mAP@K and precision@K.
         data_seed: seed of dataset generation and of drawn splits.
+        data_root: folder of the field's data files (None: $CMHBENCH_DATA_ROOT or ./data).
     """
 
     methods: list[str]
@@ -74,6 +75,7 @@ class GridSpec:
     map_k: tuple[int, ...] = metrics.DEFAULT_MAP_K
     topk: tuple[int, ...] = metrics.DEFAULT_TOPK
     data_seed: int = 0
+    data_root: str | None = None
 
 
 def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
@@ -90,7 +92,13 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     overrides = resolve_overrides(classes, spec.assignments)
     # Build every loader and method once first, so that a bad name or value fails before
     # any training. Per-dataset method defaults are keyed by the registered name.
-    loaders = [(dataset_key(item), dataset_loader(item)) for item in spec.datasets]
+    loaders = [
+        (dataset_key(item), dataset_loader(item, data_root=spec.data_root))
+        for item in spec.datasets
+    ]
+    for _, loader in loaders:
+        if hasattr(loader, "files"):
+            loader.files()  # a missing data file is reported now, not after other training
     for name, cls in classes.items():
         for key, _ in loaders:
             cls(spec.bits[0], **_settings(cls, key, overrides[name]))

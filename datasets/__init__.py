@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import types
 import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,13 +22,27 @@ if TYPE_CHECKING:
 BUILTIN: dict[str, str] = {
     "synthetic": "cmhbench.datasets.synthetic",
     "uci-mfeat": "cmhbench.datasets.uci_mfeat",
+    "mirflickr25k": "cmhbench.datasets.mirflickr",
+    "nus-wide-tc10": "cmhbench.datasets.nus_wide",
+    "iapr-tc12": "cmhbench.datasets.iapr",
+    "mscoco": "cmhbench.datasets.mscoco",
+    "wiki": "cmhbench.datasets.wiki",
 }
 OPTION_TYPES = (bool, int, float, str)
 
 
 def is_data_file(spec: str) -> bool:
-    """Whether a ``--datasets`` item names a file rather than a registered dataset."""
-    return spec.endswith(".npz") or "/" in spec or "\\" in spec
+    """Whether a ``--datasets`` item names a file rather than a registered dataset.
+
+    Only the part before the first ':' counts, so option values may be paths; a
+    Windows drive letter ('C:\\...') is a path.
+    """
+    if spec.endswith(".npz"):
+        return True
+    head, _, tail = spec.partition(":")
+    if len(head) == 1 and tail[:1] in ("/", "\\"):
+        return True
+    return "/" in head or "\\" in head
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, dict[str, str]]:
@@ -57,13 +72,20 @@ def dataset_options(loader_class: type) -> dict[str, Any]:
     accepted = {}
     for name in inspect.signature(loader_class.__init__).parameters:
         hint = hints.get(name)
-        if hint in OPTION_TYPES or typing.get_origin(hint) is typing.Literal:
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):  # X | None
+            hint_inner = next(a for a in typing.get_args(hint) if a is not type(None))
+        else:
+            hint_inner = hint
+        if hint_inner in OPTION_TYPES or typing.get_origin(hint_inner) is typing.Literal:
             accepted[name] = hint
     return accepted
 
 
-def dataset_loader(spec: str) -> Any:
+def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
     """The loader object for one ``--datasets`` item (nothing is read yet).
+
+    ``data_root`` (``--data-root``) goes to every loader that takes a ``root`` option,
+    unless the item sets its own.
 
     Raises:
         CmhbenchError: unknown dataset, unknown option (with the closest match), or a
@@ -78,9 +100,9 @@ def dataset_loader(spec: str) -> Any:
 
     name, options = parse_dataset_spec(spec)
     loader_class = get_dataset(name)
-    if not options:
-        return loader_class()
     accepted = dataset_options(loader_class)
+    if data_root is not None and "root" in accepted:
+        options.setdefault("root", data_root)
     kwargs = {}
     for key, value in options.items():
         if key not in accepted:
@@ -94,6 +116,6 @@ def dataset_loader(spec: str) -> Any:
     return loader_class(**kwargs)
 
 
-def load_dataset(spec: str, *, seed: int = 0) -> CrossModalData:
+def load_dataset(spec: str, *, seed: int = 0, data_root: str | None = None) -> CrossModalData:
     """Load a registered dataset (with its options) or a user's ``.npz`` file."""
-    return dataset_loader(spec).load(seed=seed)
+    return dataset_loader(spec, data_root=data_root).load(seed=seed)

@@ -21,6 +21,17 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args))
 
 
+def test_list_says_where_the_field_files_were_found(tmp_path):
+    from field_formats import save_v5
+
+    save_v5(tmp_path / "IAPR-TC12" / "iapr-tc12.mat", {"VDatabase": np.ones((3, 2))})
+    found = invoke("list", "--data-root", str(tmp_path))
+    assert found.exit_code == 0
+    assert f"found: {tmp_path / 'IAPR-TC12' / 'iapr-tc12.mat'}" in found.output
+    assert f"not found under {tmp_path}" in found.output  # the other datasets
+    assert "built in" in found.output  # synthetic and uci-mfeat
+
+
 def test_list_shows_methods_with_papers_and_defaults_and_datasets():
     result = invoke("list", "--json")
     assert result.exit_code == 0, result.output
@@ -225,6 +236,10 @@ def test_eval_scores_external_codes_as_json(tmp_path):
         ),
         (["run", "--methods", "triplet", "--datasets", "uci-mfeat:image=foo"], "must be one of"),
         (["run", "--methods", "triplet", "--datasets", "uci-mfeat:image"], "KEY=VALUE"),
+        (
+            ["run", "--methods", "triplet", "--datasets", "mirflickr25k", "--data-root", "nowhere"],
+            "get the files from",
+        ),
         (["run", "--methods", ""], "at least one method"),
         (["eval", "missing.npz"], "not found"),
     ],
