@@ -7,6 +7,9 @@ metric in the same pass) against a straightforward per-query reference: inner
 products, a stable argsort per query, cumulative precision. Both must agree.
 
 ``python -m cmhbench.perf ucch`` times UCCH training (see :mod:`cmhbench.perf_ucch`).
+
+``python -m cmhbench.perf load`` times loading MIRFlickr-sized feature files (see
+:mod:`cmhbench.perf_load`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import click
 import numpy as np
 
+from cmhbench.perf_load import load_benchmark
 from cmhbench.perf_ucch import ucch_benchmark
 
 
@@ -108,6 +112,7 @@ def eval_benchmark(
 
 
 perf.add_command(ucch_benchmark, "ucch")
+perf.add_command(load_benchmark, "load")
 
 if __name__ == "__main__":
     perf()

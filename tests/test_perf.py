@@ -19,3 +19,8 @@ def test_eval_benchmark_agrees_with_its_reference():
 def test_ucch_benchmark_compares_both_implementations():
     out = perf("ucch", "--train", "300", "--image-dim", "20", "--text-dim", "10", "--epochs", "2")
     assert "official-style" in out and "cmhbench is" in out
+
+
+def test_load_benchmark_reads_both_matlab_formats():
+    out = perf("load", "--items", "2100")
+    assert "MATLAB   v5: load" in out and "MATLAB v7.3: load" in out
