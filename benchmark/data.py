@@ -93,6 +93,14 @@ class CrossModalData:
             digest.update(np.ascontiguousarray(array).data)
         return digest.hexdigest()
 
+    def split_hash(self) -> str:
+        """SHA-256 over the three index arrays alone: equal for equal splits."""
+        digest = hashlib.sha256()
+        for part in PARTS:
+            digest.update(part.encode())
+            digest.update(np.ascontiguousarray(self.indices(part), dtype=np.int64).data)
+        return digest.hexdigest()
+
     def summary(self) -> dict:
         """Sizes and dimensions, for records and listings."""
         return {

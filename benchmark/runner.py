@@ -189,6 +189,7 @@ def run_cell(
         "data": {
             "fingerprint": cell_spec["data_fingerprint"],
             "split": data.split,
+            "split_sha256": data.split_hash(),
             **data.summary(),
         },
         "paper": method.info.citation(),

@@ -2,7 +2,9 @@
 
 A ``--datasets`` item is a registered name, optionally with options
 (``uci-mfeat:image=fac:text=kar``; the keys are the loader's constructor
-arguments), or a path to a ``.npz`` file.
+arguments), or a path to a ``.npz`` file. Every registered dataset also takes
+``split=PATH``: an ``.npz`` with ``train_idx``, ``query_idx`` and ``retrieval_idx``
+that replaces the dataset's own split.
 """
 
 from __future__ import annotations
@@ -37,12 +39,10 @@ def is_data_file(spec: str) -> bool:
     Only the part before the first ':' counts, so option values may be paths; a
     Windows drive letter ('C:\\...') is a path.
     """
-    if spec.endswith(".npz"):
-        return True
     head, _, tail = spec.partition(":")
     if len(head) == 1 and tail[:1] in ("/", "\\"):
         return True
-    return "/" in head or "\\" in head
+    return head.endswith(".npz") or "/" in head or "\\" in head
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, dict[str, str]]:
@@ -99,6 +99,7 @@ def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
     from cmhbench.registry import get_dataset
 
     name, options = parse_dataset_spec(spec)
+    split_file = options.pop("split", None)
     loader_class = get_dataset(name)
     accepted = dataset_options(loader_class)
     if data_root is not None and "root" in accepted:
@@ -113,7 +114,12 @@ def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
                 f"dataset {name!r} has no option {key!r}{hint}; its options: {listed}"
             )
         kwargs[key] = coerce(value, accepted[key], f"dataset option {name}:{key}")
-    return loader_class(**kwargs)
+    loader = loader_class(**kwargs)
+    if split_file is None:
+        return loader
+    from cmhbench.datasets.npz import WithSplitFile
+
+    return WithSplitFile(loader, Path(split_file).expanduser())
 
 
 def load_dataset(spec: str, *, seed: int = 0, data_root: str | None = None) -> CrossModalData:

@@ -59,6 +59,7 @@ def test_run_writes_records_and_codes_prints_a_table_and_resumes(tmp_path):
     for key in ("config_hash", "device", "versions", "git_revision"):
         assert key in record
     assert record["peak_memory_mb"] > 100
+    assert len(record["data"]["split_sha256"]) == 64 and record["data"]["split"]["seed"] == 0
     codes = read_codes(record_path.with_suffix(".npz"))
     assert codes["image_query"].shape == (400, 16) and codes["image_query"].dtype == np.int8
 

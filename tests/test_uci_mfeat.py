@@ -116,3 +116,19 @@ def test_a_corrupted_copy_is_detected(tmp_path, monkeypatch):
     monkeypatch.setattr(uci_mfeat, "DATA_DIR", tmp_path / "uci-mfeat")
     with pytest.raises(CmhbenchError, match="SHA-256"):
         load_dataset("uci-mfeat")
+
+
+def test_a_split_file_replaces_the_datasets_own_split(tmp_path):
+    path = tmp_path / "mine.npz"
+    rest = np.arange(100, 2000)
+    np.savez(path, train_idx=rest[:500], query_idx=np.arange(100), retrieval_idx=rest)
+    data = load_dataset(f"uci-mfeat:split={path}")
+    assert data.name == "uci-mfeat-split-mine"
+    assert (data.train_idx.size, data.query_idx.size, data.retrieval_idx.size) == (500, 100, 1900)
+    assert data.split["protocol"] == "index arrays from mine.npz"
+    assert data.split_hash() != load_dataset("uci-mfeat").split_hash()
+    np.savez(path, query_idx=np.arange(100))
+    with pytest.raises(CmhbenchError, match="lacks train_idx, retrieval_idx"):
+        load_dataset(f"uci-mfeat:split={path}")
+    with pytest.raises(CmhbenchError, match="split file not found"):
+        load_dataset(f"uci-mfeat:split={tmp_path / 'none.npz'}")
