@@ -2,9 +2,9 @@
 
 A ``--datasets`` item is a registered name, optionally with options
 (``uci-mfeat:image=fac:text=kar``; the keys are the loader's constructor
-arguments), or a path to a ``.npz`` file. Every registered dataset also takes
-``split=PATH``: an ``.npz`` with ``train_idx``, ``query_idx`` and ``retrieval_idx``
-that replaces the dataset's own split.
+arguments), or a path to a ``.npz`` file. Every registered dataset also takes one
+of the split options of :mod:`cmhbench.datasets.splits` (``split=PATH``,
+``train_size=N``, ``per_label=Q,T``).
 """
 
 from __future__ import annotations
@@ -95,11 +95,15 @@ def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
         from cmhbench.datasets.npz import NpzFile
 
         return NpzFile(Path(spec))
+    from cmhbench.datasets.splits import OPTIONS as SPLIT_OPTIONS
+    from cmhbench.datasets.splits import WithSplit
     from cmhbench.method import coerce
     from cmhbench.registry import get_dataset
 
     name, options = parse_dataset_spec(spec)
-    split_file = options.pop("split", None)
+    split_options = {key: options.pop(key) for key in SPLIT_OPTIONS if key in options}
+    if len(split_options) > 1:
+        raise CmhbenchError(f"{spec!r}: give at most one of {', '.join(SPLIT_OPTIONS)}")
     loader_class = get_dataset(name)
     accepted = dataset_options(loader_class)
     if data_root is not None and "root" in accepted:
@@ -107,19 +111,17 @@ def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
     kwargs = {}
     for key, value in options.items():
         if key not in accepted:
-            close = difflib.get_close_matches(key, accepted, n=1)
+            close = difflib.get_close_matches(key, [*accepted, *SPLIT_OPTIONS], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            listed = ", ".join(accepted) or "none"
+            listed = ", ".join([*accepted, *SPLIT_OPTIONS])
             raise CmhbenchError(
                 f"dataset {name!r} has no option {key!r}{hint}; its options: {listed}"
             )
         kwargs[key] = coerce(value, accepted[key], f"dataset option {name}:{key}")
     loader = loader_class(**kwargs)
-    if split_file is None:
-        return loader
-    from cmhbench.datasets.npz import WithSplitFile
-
-    return WithSplitFile(loader, Path(split_file).expanduser())
+    for option, value in split_options.items():
+        loader = WithSplit(loader, option, value)
+    return loader
 
 
 def load_dataset(spec: str, *, seed: int = 0, data_root: str | None = None) -> CrossModalData:

@@ -20,10 +20,8 @@ every result. Give all three index arrays or none.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -32,48 +30,6 @@ from cmhbench.errors import CmhbenchError
 
 REQUIRED = ("image", "text", "labels")
 INDEX_KEYS = ("train_idx", "query_idx", "retrieval_idx")
-
-
-class WithSplitFile:
-    """A dataset loader whose split is replaced by index arrays from an ``.npz`` file."""
-
-    def __init__(self, loader: Any, path: Path):
-        if not path.is_file():
-            raise CmhbenchError(f"split file not found: {path}")
-        self.loader, self.path = loader, path
-
-    def files(self) -> list[Path]:
-        base = self.loader.files() if hasattr(self.loader, "files") else []
-        return [*base, self.path]
-
-    def load(self, *, seed: int = 0) -> CrossModalData:
-        data = self.loader.load(seed=seed)
-        train, query, retrieval = read_split(self.path)
-        return dataclasses.replace(
-            data,
-            name=f"{data.name}-split-{self.path.stem}",
-            train_idx=train,
-            query_idx=query,
-            retrieval_idx=retrieval,
-            split={
-                "protocol": f"index arrays from {self.path.name}",
-                "file_sha256": hashlib.sha256(self.path.read_bytes()).hexdigest(),
-                "replaces": data.split,
-            },
-        )
-
-
-def read_split(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(train_idx, query_idx, retrieval_idx) from an ``.npz`` that holds all three."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files if key in INDEX_KEYS}
-    except (OSError, ValueError) as exc:
-        raise CmhbenchError(f"{path} is not a readable .npz file ({exc})") from None
-    missing = [key for key in INDEX_KEYS if key not in arrays]
-    if missing:
-        raise CmhbenchError(f"split file {path} lacks {', '.join(missing)}")
-    return tuple(arrays[key].astype(np.int64) for key in INDEX_KEYS)
 
 
 class NpzFile:

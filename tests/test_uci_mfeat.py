@@ -93,6 +93,11 @@ def test_class_stratified_split_follows_the_seeded_permutation():
         ("uci-mfeat:standardize=maybe", "type bool"),
         ("uci-mfeat:queries_per_class=200", "no retrieval item"),
         ("synthetic:n_items=5", "no option 'n_items'"),
+        ("uci-mfeat:train_sise=5", "did you mean 'train_size'"),
+        ("uci-mfeat:train_size=0", "positive integers"),
+        ("uci-mfeat:train_size=5000", r"\[1, 1800\]"),
+        ("uci-mfeat:per_label=5", "Q,T"),
+        ("uci-mfeat:train_size=5:per_label=2,3", "at most one"),
     ],
 )
 def test_bad_options_are_one_clear_error(spec, message):
@@ -125,10 +130,28 @@ def test_a_split_file_replaces_the_datasets_own_split(tmp_path):
     data = load_dataset(f"uci-mfeat:split={path}")
     assert data.name == "uci-mfeat-split-mine"
     assert (data.train_idx.size, data.query_idx.size, data.retrieval_idx.size) == (500, 100, 1900)
-    assert data.split["protocol"] == "index arrays from mine.npz"
+    assert data.split["protocol"] == "index arrays from mine.npz" and "replaces" in data.split
     assert data.split_hash() != load_dataset("uci-mfeat").split_hash()
     np.savez(path, query_idx=np.arange(100))
     with pytest.raises(CmhbenchError, match="lacks train_idx, retrieval_idx"):
         load_dataset(f"uci-mfeat:split={path}")
     with pytest.raises(CmhbenchError, match="split file not found"):
         load_dataset(f"uci-mfeat:split={tmp_path / 'none.npz'}")
+
+
+def test_supervised_protocol_samples_the_training_set_from_the_retrieval_set():
+    data = load_dataset("uci-mfeat:train_size=500", seed=4)
+    assert data.name == "uci-mfeat-train500" and data.train_idx.size == 500
+    assert np.isin(data.train_idx, data.retrieval_idx).all()
+    assert np.array_equal(data.query_idx, load_dataset("uci-mfeat", seed=4).query_idx)
+    again = load_dataset("uci-mfeat:train_size=500", seed=4)
+    assert np.array_equal(data.train_idx, again.train_idx)
+
+
+def test_per_label_sampling_takes_queries_and_training_items_label_by_label():
+    data = load_dataset("uci-mfeat:per_label=7,30")
+    classes = data.labels.argmax(1)
+    assert np.bincount(classes[data.query_idx]).tolist() == [7] * 10
+    assert np.bincount(classes[data.train_idx]).tolist() == [30] * 10
+    assert data.retrieval_idx.size == 2000 - 70
+    assert np.isin(data.train_idx, data.retrieval_idx).all()
