@@ -2,6 +2,7 @@
 
 BUILTIN: dict[str, str] = {
     "cvh": "cmhbench.methods.cvh",
+    "djsrh": "cmhbench.methods.djsrh",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",
 }
