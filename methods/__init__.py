@@ -3,6 +3,7 @@
 BUILTIN: dict[str, str] = {
     "cvh": "cmhbench.methods.cvh",
     "djsrh": "cmhbench.methods.djsrh",
+    "jdsh": "cmhbench.methods.jdsh",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",
 }

@@ -48,3 +48,40 @@ def reconstruction_mse(
 ) -> torch.Tensor:
     """Mean over the B x B entries of (left right^T - target)^2."""
     return F.mse_loss(left @ right.T, target)
+
+
+def joint_modal_similarity(
+    image_similarity: torch.Tensor,
+    text_similarity: torch.Tensor,
+    image_weight: float,
+    text_weight: float,
+    joint_weight: float,
+) -> torch.Tensor:
+    """JDSH's S' = a S_I + b S_T + lambda (S_high + S_high^T) / 2 with the second-order
+    S_high = rownorm(S_I) rownorm(S_T)^T (rows scaled to unit L2 norm)."""
+    high = F.normalize(image_similarity, dim=1) @ F.normalize(text_similarity, dim=1).T
+    return (
+        image_weight * image_similarity
+        + text_weight * text_similarity
+        + joint_weight * (high + high.T) / 2
+    )
+
+
+def distribution_weighting(
+    similarity: torch.Tensor,
+    left: float,
+    right: float,
+    low_weight: float,
+    high_weight: float,
+    low_anchor: float,
+    high_anchor: float,
+) -> torch.Tensor:
+    """JDSH's similarity decision and weighting: entries below ``left`` are multiplied
+    by 1 + low_weight exp(-(s - low_anchor)), entries above ``right`` by
+    1 + high_weight exp(s - high_anchor); the rest stay as they are."""
+    low = similarity < left
+    high = similarity > right
+    factor = torch.ones_like(similarity)
+    factor = torch.where(low, 1 + low_weight * torch.exp(-(similarity - low_anchor)), factor)
+    factor = torch.where(high, 1 + high_weight * torch.exp(similarity - high_anchor), factor)
+    return similarity * factor
