@@ -2,6 +2,7 @@
 
 BUILTIN: dict[str, str] = {
     "cvh": "cmhbench.methods.cvh",
+    "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
     "jdsh": "cmhbench.methods.jdsh",
     "triplet": "cmhbench.methods.triplet",

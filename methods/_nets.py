@@ -23,14 +23,24 @@ class HashMLP(nn.Module):
         hidden: widths of the hidden layers (empty for a single linear layer).
         bits: output dimension, the code length.
         normalize: divide the tanh output by its L2 norm.
+        dropout: dropout probability after each hidden ReLU (0: none).
     """
 
-    def __init__(self, in_dim: int, hidden: Sequence[int], bits: int, normalize: bool = True):
+    def __init__(
+        self,
+        in_dim: int,
+        hidden: Sequence[int],
+        bits: int,
+        normalize: bool = True,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         widths = [in_dim, *hidden]
         layers: list[nn.Module] = []
         for a, b in pairwise(widths):
             layers += [nn.Linear(a, b), nn.ReLU(inplace=True)]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
         layers.append(nn.Linear(widths[-1], bits))
         self.body = nn.Sequential(*layers)
         self.normalize = normalize
@@ -46,8 +56,9 @@ def start_mlp_training(
     """The common start of ``fit`` for a method with one :class:`HashMLP` per modality.
 
     Resolves the device, seeds everything, builds the two networks from the
-    method's ``params.image_hidden`` and ``params.text_hidden``, and moves the
-    training data to the device once.
+    method's ``params.image_hidden`` and ``params.text_hidden`` (with
+    ``params.dropout`` when it has one), and moves the training data to the device
+    once.
 
     Returns:
         (the seeded generator for batches and sampling, the data tensors)
@@ -55,8 +66,14 @@ def start_mlp_training(
     method.device = resolve_device(device)
     generator = seed_everything(seed)
     p = method.params
+    dropout = getattr(p, "dropout", 0.0)
     method.networks = {
-        "image": HashMLP(data.image.shape[1], p.image_hidden, method.bits).to(method.device),
-        "text": HashMLP(data.text.shape[1], p.text_hidden, method.bits).to(method.device),
+        modality: HashMLP(
+            getattr(data, modality).shape[1],
+            getattr(p, f"{modality}_hidden"),
+            method.bits,
+            dropout=dropout,
+        ).to(method.device)
+        for modality in ("image", "text")
     }
     return generator, to_tensors(data, method.device)

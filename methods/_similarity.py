@@ -85,3 +85,30 @@ def distribution_weighting(
     factor = torch.where(low, 1 + low_weight * torch.exp(-(similarity - low_anchor)), factor)
     factor = torch.where(high, 1 + high_weight * torch.exp(similarity - high_anchor), factor)
     return similarity * factor
+
+
+def neighbour_coherence(similarity: torch.Tensor, neighbours: int) -> torch.Tensor:
+    """DGCPN's graph-neighbour matrix P: per row keep the ``neighbours`` largest entries
+    after the row's single largest one (the item itself), zero the rest, and scale the
+    row to sum 1 (negative entries count as 0)."""
+    kept = similarity.topk(neighbours + 1, dim=1)
+    values = kept.values[:, 1:].clamp_min(0)
+    rows = torch.zeros_like(similarity).scatter_(1, kept.indices[:, 1:], values)
+    return rows / rows.sum(1, keepdim=True).clamp_min(1e-12)
+
+
+def graph_neighbour_similarity(
+    image: torch.Tensor,
+    text: torch.Tensor,
+    text_weight: float,
+    coherence_weight: float,
+    neighbours: int,
+    scale: float,
+) -> torch.Tensor:
+    """DGCPN's training-set target S = 2 [(1 - a2) S_pair + a2 C] - 1 with
+    S_pair = a1 cos(text) + (1 - a1) cos(image) and C = scale P P^T
+    (P from :func:`neighbour_coherence` of S_pair)."""
+    unit_i, unit_t = F.normalize(image, dim=1), F.normalize(text, dim=1)
+    pair = text_weight * unit_t @ unit_t.T + (1 - text_weight) * unit_i @ unit_i.T
+    p = neighbour_coherence(pair, neighbours)
+    return 2 * ((1 - coherence_weight) * pair + coherence_weight * scale * p @ p.T) - 1
