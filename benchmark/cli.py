@@ -152,7 +152,7 @@ def list_command(as_json: bool, data_root: Path | None) -> None:
     for entry in datasets:
         click.echo(f"  {entry['name']:<14} {entry['origin']}: {entry['description']}")
         click.echo(f"  {'':<14} files: {entry['files']}")
-    click.echo("  PATH.npz     your own data (layout in the README)")
+    click.echo("  PATH.npz, PATH.h5  your own data (layout in the README)")
 
 
 def _files_status(name: str, data_root: Path | None) -> str:
@@ -181,7 +181,7 @@ def _files_status(name: str, data_root: Path | None) -> str:
     show_default=True,
     callback=_check_datasets,
     help="Comma-separated dataset names (with options: uci-mfeat:image=fac:text=kar) "
-    "or paths to .npz files.",
+    "or paths to .npz / .h5 files.",
 )
 @click.option(
     "--bits", default=",".join(map(str, CODE_LENGTHS)), show_default=True, help="Code lengths."

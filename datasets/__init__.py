@@ -42,7 +42,7 @@ def is_data_file(spec: str) -> bool:
     head, _, tail = spec.partition(":")
     if len(head) == 1 and tail[:1] in ("/", "\\"):
         return True
-    return head.endswith(".npz") or "/" in head or "\\" in head
+    return head.endswith((".npz", ".h5", ".hdf5")) or "/" in head or "\\" in head
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, dict[str, str]]:

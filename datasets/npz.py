@@ -1,4 +1,5 @@
-"""A user's own data as one ``.npz`` file.
+"""A user's own data as one ``.npz`` file, or an HDF5 file (``.h5``/``.hdf5``) with
+the same keys as datasets (row-major, as h5py and pandas write them).
 
 Layout (arrays, one row per item; row i of ``image`` pairs with row i of ``text``):
 
@@ -30,6 +31,30 @@ from cmhbench.errors import CmhbenchError
 
 REQUIRED = ("image", "text", "labels")
 INDEX_KEYS = ("train_idx", "query_idx", "retrieval_idx")
+HDF5_SUFFIXES = (".h5", ".hdf5")
+DATA_SUFFIXES = (".npz", *HDF5_SUFFIXES)
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (OSError, ValueError) as exc:
+        raise CmhbenchError(f"{path} is not a readable .npz file ({exc})") from None
+
+
+def _read_hdf5(path: Path) -> dict[str, np.ndarray]:
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            return {
+                key: f[key][()]
+                for key in (*REQUIRED, *INDEX_KEYS)
+                if key in f and isinstance(f[key], h5py.Dataset)
+            }
+    except OSError as exc:
+        raise CmhbenchError(f"{path} is not a readable HDF5 file ({exc})") from None
 
 
 class NpzFile:
@@ -49,11 +74,7 @@ def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     path = Path(path)
     if not path.is_file():
         raise CmhbenchError(f"data file not found: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as exc:
-        raise CmhbenchError(f"{path} is not a readable .npz file ({exc})") from None
+    arrays = _read_hdf5(path) if path.suffix in HDF5_SUFFIXES else _read_npz(path)
     missing = [key for key in REQUIRED if key not in arrays]
     if missing:
         raise CmhbenchError(

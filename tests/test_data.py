@@ -112,6 +112,23 @@ def test_npz_with_indices_is_used_as_given(tmp_path):
     assert len(data.split["file_sha256"]) == 64
 
 
+def test_hdf5_with_the_same_keys_is_read_like_the_npz(tmp_path):
+    import h5py
+
+    arrays = valid_arrays()
+    del arrays["name"]
+    path = tmp_path / "mine.h5"
+    with h5py.File(path, "w") as f:
+        for key, array in arrays.items():
+            f[key] = array
+    data = load_dataset(str(path))
+    assert data.name == "mine" and np.array_equal(data.image, arrays["image"])
+    assert np.array_equal(data.query_idx, arrays["query_idx"])
+    (tmp_path / "junk.hdf5").write_bytes(b"not hdf5")
+    with pytest.raises(CmhbenchError, match="not a readable HDF5 file"):
+        load_dataset(str(tmp_path / "junk.hdf5"))
+
+
 def test_npz_without_indices_gets_a_recorded_seeded_split(tmp_path):
     arrays = {k: v for k, v in valid_arrays(50).items() if k in ("image", "text", "labels")}
     arrays["image"] = arrays["image"].astype(np.float64)  # any float dtype is cast
