@@ -96,7 +96,11 @@ def generate(config: SyntheticConfig, seed: int = 0) -> CrossModalData:
 class SyntheticDataset:
     """Paired multi-label data from a documented generative model (no files needed)."""
 
-    description = "generated paired multi-label data; deterministic from its seed"
+    description = (
+        "generated paired multi-label data, deterministic from its seed: 2,400 items, "
+        "16 labels, 512-d image, 300-d text; 400 random queries, retrieval = the other "
+        "2,000, 512 training pairs sampled from it"
+    )
 
     def __init__(self, config: SyntheticConfig | None = None):
         self.config = config or SyntheticConfig()
