@@ -73,6 +73,18 @@ def test_run_writes_records_and_codes_prints_a_table_and_resumes(tmp_path):
     assert forced.exit_code == 0 and record_path.stat().st_mtime_ns != forced_stamp
 
 
+def test_dataset_options_name_the_results_folder(tmp_path):
+    spec = "uci-mfeat:image=kar:text=zer"
+    result = invoke(
+        "run", "--methods", "cvh", "--datasets", spec, "--bits", "16,64", "--out", str(tmp_path)
+    )
+    assert result.exit_code != 0  # 64 bits exceed zer's 47 dimensions: that cell fails
+    assert "failed: uci-mfeat-kar-zer/cvh 64 bits" in result.output
+    record = read_record(tmp_path / "uci-mfeat-kar-zer" / "cvh" / "bits16-seed0.json")
+    assert record["status"] == "ok" and record["data"]["split"]["views"]["text"] == "zer"
+    assert record["metrics"]["i2t"]["map"] > 0.2  # random codes: about 0.1
+
+
 def test_a_failing_cell_is_recorded_and_the_grid_goes_on(plugin, tmp_path):
     out = tmp_path / "runs"
     args = [
