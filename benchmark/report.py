@@ -47,20 +47,26 @@ def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
 def map_table(frame: pd.DataFrame, metric: str = "map") -> str:
     """Console table: rows (dataset, method), columns direction x bits, mean over seeds.
 
-    A column whose every seed failed shows 'failed'.
+    Supervised methods follow the unsupervised ones of their dataset and are marked
+    '(supervised)'. A column whose every seed failed shows 'failed'.
     """
     if frame.empty:
         return "(no results)"
-    rows: dict[tuple[str, str], dict[tuple[str, int], str]] = {}
+    rows: dict[tuple[str, bool, str], dict[tuple[str, int], str]] = {}
     columns: set[tuple[str, int]] = set()
-    for (dataset, method, bits), group in frame.groupby(["dataset", "method", "bits"]):
+    keys = ["dataset", "supervised", "method", "bits"]
+    for (dataset, supervised, method, bits), group in frame.groupby(keys):
         scores = group[(group["status"] == "ok") & (group["metric"] == metric)]
         for direction in DIRECTIONS:
             values = scores.loc[scores["direction"] == direction, "value"].dropna()
             columns.add((direction, int(bits)))
             text = f"{values.mean():.4f}" if len(values) else "failed"
-            rows.setdefault((dataset, method), {})[(direction, int(bits))] = text
+            rows.setdefault((dataset, bool(supervised), method), {})[(direction, int(bits))] = text
     ordered = sorted(columns)
     headers = ["dataset", "method"] + [f"{DIRECTIONS[d]} {b}" for d, b in ordered]
-    body = [[*key, *(cells.get(c, "") for c in ordered)] for key, cells in sorted(rows.items())]
+    body = [
+        [dataset, f"{method} (supervised)" if supervised else method]
+        + [cells.get(c, "") for c in ordered]
+        for (dataset, supervised, method), cells in sorted(rows.items())
+    ]
     return tabulate(body, headers=headers, tablefmt="github", disable_numparse=True)

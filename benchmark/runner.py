@@ -113,10 +113,14 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     total = len(spec.datasets) * len(spec.methods) * len(spec.bits) * len(spec.seeds)
     bar = tqdm(total=total, desc="grid", unit="cell", disable=None if spec.progress else True)
     for key, loader in loaders:
-        data = loader.load(seed=spec.data_seed)
-        fingerprint = data.fingerprint()
-        for cell in _cells(data.name, spec):
+        unsupervised_data = loader.load(seed=spec.data_seed)
+        views = {False: unsupervised_data}
+        if any(cls.info.supervised for cls in classes.values()):
+            views[True] = supervised_view(unsupervised_data, loader, spec.data_seed)
+        fingerprints = {supervised: data.fingerprint() for supervised, data in views.items()}
+        for cell in _cells(unsupervised_data.name, spec):
             cls = classes[cell.method]
+            data, fingerprint = views[cls.info.supervised], fingerprints[cls.info.supervised]
             method = cls(cell.bits, **_settings(cls, key, overrides[cell.method]))
             cell_spec = {
                 "dataset": cell.dataset,
@@ -147,6 +151,23 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
             bar.update()
     bar.close()
     return results
+
+
+def supervised_view(data: CrossModalData, loader: Any, seed: int) -> CrossModalData:
+    """The data a supervised method trains on: a seeded sample of the retrieval set of
+    the loader's ``supervised_train_size`` pairs (5,000 for the field's datasets, as in
+    UCCH's comparison), or the data unchanged where the loader sets none (the embedded
+    data, a user's file, or a split the user chose)."""
+    from cmhbench.datasets.splits import sample_training_set
+
+    size = getattr(loader, "supervised_train_size", None)
+    if size is None or size >= data.retrieval_idx.size:
+        return data
+    return dataclasses.replace(
+        data,
+        train_idx=sample_training_set(data.retrieval_idx, size, seed),
+        split={**data.split, "supervised_train": f"{size} retrieval pairs sampled", "seed": seed},
+    )
 
 
 def _settings(cls: type[Method], dataset: str, overrides: dict[str, str]) -> dict[str, Any]:

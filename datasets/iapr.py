@@ -31,6 +31,8 @@ class IAPRTC12:
         "IAPR TC-12: 20,000 pairs, 255 labels, 4,096-d CNN-F image, 2,912-d BoW; "
         "the file's Test block (2,000) are the queries"
     )
+    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
+    supervised_train_size = 5000
 
     def __init__(self, root: str | None = None):
         self.root = data_root(root)

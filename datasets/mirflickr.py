@@ -46,6 +46,8 @@ class MIRFlickr25K:
         "MIRFlickr-25K: 20,015 pairs, 24 labels, 4,096-d VGG-19 image, 1,386-d tag BoW; "
         "UCCH split (last 2,000 rows are queries)"
     )
+    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
+    supervised_train_size = 5000
 
     def __init__(
         self, root: str | None = None, image_file: str | None = None, image_key: str = "XAll"

@@ -38,6 +38,8 @@ class MSCOCO:
         "MS-COCO: 122,218 pairs, 80 labels, 4,096-d VGG-19 image, 300-d Doc2Vec text; "
         "UCCH split (last 5,000 rows are queries)"
     )
+    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
+    supervised_train_size = 5000
 
     def __init__(self, root: str | None = None):
         self.root = data_root(root)

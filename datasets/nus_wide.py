@@ -31,6 +31,8 @@ class NUSWideTC10:
         "NUS-WIDE top-10: 186,577 pairs, 10 labels, 4,096-d VGG-19 image, 1,000-d BoW; "
         "UCCH split (last 2,100 rows are queries)"
     )
+    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
+    supervised_train_size = 5000
 
     def __init__(self, root: str | None = None):
         self.root = data_root(root)

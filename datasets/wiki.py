@@ -52,6 +52,8 @@ class Wikipedia:
         "Wikipedia: 2,866 pairs, 10 classes (single label); queries = the 693 test pairs, "
         "train = retrieval = the 2,173 training pairs"
     )
+    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
+    supervised_train_size = 5000
 
     def __init__(self, root: str | None = None, image_file: str | None = None):
         self.root = data_root(root)
