@@ -159,13 +159,17 @@ def _files_status(name: str, data_root: Path | None) -> str:
     """'built in', or where the dataset's files were found, or where they were not."""
     from cmhbench.datasets import dataset_loader
 
-    loader = dataset_loader(name, data_root=None if data_root is None else str(data_root))
+    try:
+        loader = dataset_loader(name, data_root=None if data_root is None else str(data_root))
+    except Exception as exc:  # a plugin's loader that cannot be built without options
+        return f"cannot tell ({type(exc).__name__}: {exc})"
     if not hasattr(loader, "files"):
         return "built in (no files needed)"
     try:
         return "found: " + ", ".join(str(path) for path in loader.files())
     except CmhbenchError:
-        return f"not found under {loader.root.resolve()}"
+        root = getattr(loader, "root", None)
+        return f"not found under {root.resolve()}" if root is not None else "not found"
 
 
 @cli.command("run")
