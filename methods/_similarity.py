@@ -6,8 +6,19 @@ batch and train the networks so that inner products of relaxed codes reproduce i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import torch
 import torch.nn.functional as F
+
+from cmhbench.data import PairedSet
+from cmhbench.methods._nets import start_mlp_training
+from cmhbench.training import LoopConfig
+from cmhbench.training import train as run_training_loop
+
+#: (image codes, text codes, image features, text features) of a batch -> its loss.
+CodeLoss = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def feature_similarity(features: torch.Tensor) -> torch.Tensor:
@@ -112,3 +123,53 @@ def graph_neighbour_similarity(
     pair = text_weight * unit_t @ unit_t.T + (1 - text_weight) * unit_i @ unit_i.T
     p = neighbour_coherence(pair, neighbours)
     return 2 * ((1 - coherence_weight) * pair + coherence_weight * scale * p @ p.T) - 1
+
+
+def fit_scaled_tanh_hashing(
+    method: Any,
+    data: PairedSet,
+    code_loss: CodeLoss,
+    *,
+    device: str,
+    seed: int,
+    progress: bool,
+) -> None:
+    """The training scheme DJSRH and JDSH share: one :class:`HashMLP` per modality,
+    relaxed codes :func:`scaled_tanh_codes` with alpha = :func:`continuation_scale`
+    of the epoch, and SGD with momentum and a learning rate per network.
+
+    ``method.params`` supplies epochs, batch_size, lr_image, lr_text, momentum and
+    weight_decay; ``code_loss`` gives each batch's loss. Sets ``method.history``.
+    """
+    p = method.params
+    generator, tensors = start_mlp_training(method, data, device, seed)
+    image_net, text_net = method.networks["image"], method.networks["text"]
+
+    def loss_fn(batch: torch.Tensor, epoch: int) -> torch.Tensor:
+        image, text = tensors["image"][batch], tensors["text"][batch]
+        alpha = continuation_scale(epoch)
+        codes_i = scaled_tanh_codes(image_net.body(image), alpha)
+        codes_t = scaled_tanh_codes(text_net.body(text), alpha)
+        return code_loss(codes_i, codes_t, image, text)
+
+    method.history = run_training_loop(
+        [image_net, text_net],
+        loss_fn,
+        n=len(data),
+        config=LoopConfig(
+            epochs=p.epochs,
+            batch_size=p.batch_size,
+            lr=p.lr_image,
+            weight_decay=p.weight_decay,
+            optimizer="sgd",
+            momentum=p.momentum,
+        ),
+        device=method.device,
+        generator=generator,
+        progress=progress,
+        desc=f"{method.name} {method.bits} bits",
+        param_groups=[
+            {"params": list(image_net.parameters()), "lr": p.lr_image},
+            {"params": list(text_net.parameters()), "lr": p.lr_text},
+        ],
+    )

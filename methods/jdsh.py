@@ -48,18 +48,15 @@ import torch
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._nets import start_mlp_training
 from cmhbench.methods._similarity import (
-    continuation_scale,
     distribution_weighting,
     feature_similarity,
+    fit_scaled_tanh_hashing,
     joint_modal_similarity,
     reconstruction_mse,
-    scaled_tanh_codes,
 )
 from cmhbench.registry import register_method
-from cmhbench.training import LoopConfig, TorchMethod
-from cmhbench.training import train as run_training_loop
+from cmhbench.training import TorchMethod
 
 CONFIG = "JDSH official code (KaiserLew/JDSH), config.py (MIRFlickr)"
 MAIN = "JDSH official code, main.py default"
@@ -166,15 +163,9 @@ class JDSH(TorchMethod):
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
     ) -> None:
         p = self.params
-        generator, tensors = start_mlp_training(self, data, device, seed)
-        image_net, text_net = self.networks["image"], self.networks["text"]
 
-        def loss_fn(batch: torch.Tensor, epoch: int) -> torch.Tensor:
-            image, text = tensors["image"][batch], tensors["text"][batch]
+        def code_loss(codes_i, codes_t, image, text) -> torch.Tensor:
             target = self.target(image, text)
-            alpha = continuation_scale(epoch)
-            codes_i = scaled_tanh_codes(image_net.body(image), alpha)
-            codes_t = scaled_tanh_codes(text_net.body(text), alpha)
             agreement = (codes_i * codes_t).sum(1).mean()
             return (
                 p.intra * reconstruction_mse(codes_i, codes_i, target)
@@ -184,24 +175,4 @@ class JDSH(TorchMethod):
                 + p.intra * reconstruction_mse(codes_t, codes_t, target)
             )
 
-        self.history = run_training_loop(
-            [image_net, text_net],
-            loss_fn,
-            n=len(data),
-            config=LoopConfig(
-                epochs=p.epochs,
-                batch_size=p.batch_size,
-                lr=p.lr_image,
-                weight_decay=p.weight_decay,
-                optimizer="sgd",
-                momentum=p.momentum,
-            ),
-            device=self.device,
-            generator=generator,
-            progress=progress,
-            desc=f"jdsh {self.bits} bits",
-            param_groups=[
-                {"params": list(image_net.parameters()), "lr": p.lr_image},
-                {"params": list(text_net.parameters()), "lr": p.lr_text},
-            ],
-        )
+        fit_scaled_tanh_hashing(self, data, code_loss, device=device, seed=seed, progress=progress)
