@@ -57,7 +57,7 @@ def _ints(value: str, low: int, high: int) -> list[int]:
 
 def _registered_names(registry: Registry, value: str, *, files_allowed: bool) -> list[str]:
     """Split a comma list and check each name against a registry (or as a data file)."""
-    from cmhbench.datasets import is_data_file
+    from cmhbench.datasets import is_data_file, parse_dataset_spec
 
     names = _names(value)
     if not names:
@@ -66,7 +66,7 @@ def _registered_names(registry: Registry, value: str, *, files_allowed: bool) ->
     for item in names:
         if files_allowed and is_data_file(item):
             continue
-        name = item.partition(":")[0] if files_allowed else item
+        name = parse_dataset_spec(item)[0] if files_allowed else item
         if name not in known:
             raise click.BadParameter(str(UnknownNameError(registry.kind, name, known)))
     return names

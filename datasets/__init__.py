@@ -16,6 +16,7 @@ import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmhbench.datasets.npz import DATA_SUFFIXES
 from cmhbench.errors import CmhbenchError
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def is_data_file(spec: str) -> bool:
     head, _, tail = spec.partition(":")
     if len(head) == 1 and tail[:1] in ("/", "\\"):
         return True
-    return head.endswith((".npz", ".h5", ".hdf5")) or "/" in head or "\\" in head
+    return head.endswith(DATA_SUFFIXES) or "/" in head or "\\" in head
 
 
 def parse_dataset_spec(spec: str) -> tuple[str, dict[str, str]]:

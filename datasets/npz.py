@@ -35,7 +35,8 @@ HDF5_SUFFIXES = (".h5", ".hdf5")
 DATA_SUFFIXES = (".npz", *HDF5_SUFFIXES)
 
 
-def _read_npz(path: Path) -> dict[str, np.ndarray]:
+def read_npz_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` (never unpickles); an unreadable file is one error."""
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
@@ -74,7 +75,7 @@ def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     path = Path(path)
     if not path.is_file():
         raise CmhbenchError(f"data file not found: {path}")
-    arrays = _read_hdf5(path) if path.suffix in HDF5_SUFFIXES else _read_npz(path)
+    arrays = _read_hdf5(path) if path.suffix in HDF5_SUFFIXES else read_npz_arrays(path)
     missing = [key for key in REQUIRED if key not in arrays]
     if missing:
         raise CmhbenchError(

@@ -24,19 +24,15 @@ from typing import Any
 import numpy as np
 
 from cmhbench.data import CrossModalData
+from cmhbench.datasets.npz import INDEX_KEYS, read_npz_arrays
 from cmhbench.errors import CmhbenchError
 
-INDEX_KEYS = ("train_idx", "query_idx", "retrieval_idx")
 OPTIONS = ("split", "train_size", "per_label")
 
 
 def read_split(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(train_idx, query_idx, retrieval_idx) from an ``.npz`` that holds all three."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files if key in INDEX_KEYS}
-    except (OSError, ValueError) as exc:
-        raise CmhbenchError(f"{path} is not a readable .npz file ({exc})") from None
+    arrays = read_npz_arrays(path)
     missing = [key for key in INDEX_KEYS if key not in arrays]
     if missing:
         raise CmhbenchError(f"split file {path} lacks {', '.join(missing)}")
