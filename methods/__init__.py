@@ -2,6 +2,7 @@
 
 BUILTIN: dict[str, str] = {
     "cvh": "cmhbench.methods.cvh",
+    "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
     "jdsh": "cmhbench.methods.jdsh",

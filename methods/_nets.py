@@ -2,14 +2,58 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from itertools import pairwise
 
 import torch
 from torch import nn
 
 from cmhbench.data import PairedSet
+from cmhbench.errors import CmhbenchError
 from cmhbench.training import TorchMethod, resolve_device, seed_everything, to_tensors
+
+RELU = partial(nn.ReLU, inplace=True)
+
+
+def mlp(
+    in_dim: int,
+    hidden: Sequence[int],
+    out_dim: int,
+    dropout: float = 0.0,
+    activation: Callable[[], nn.Module] = RELU,
+) -> nn.Sequential:
+    """``in -> hidden... -> out``: linear layers with ``activation`` (and optional
+    dropout) between them and a linear output."""
+    widths = [in_dim, *hidden]
+    layers: list[nn.Module] = []
+    for a, b in pairwise(widths):
+        layers += [nn.Linear(a, b), activation()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(widths[-1], out_dim))
+    return nn.Sequential(*layers)
+
+
+def normal_init_(module: nn.Module, std: float) -> nn.Module:
+    """Draw every linear layer's weights and biases from N(0, std^2), the initialisation
+    of the MATLAB and TensorFlow hashing codes (``0.01 * randn``)."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.normal_(layer.weight, std=std)
+            nn.init.normal_(layer.bias, std=std)
+    return module
+
+
+class Centre(nn.Module):
+    """Subtract a fixed mean vector (stored with the network, so encoding repeats it)."""
+
+    def __init__(self, mean: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mean", mean.detach().clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x - self.mean
 
 
 class HashMLP(nn.Module):
@@ -35,14 +79,7 @@ class HashMLP(nn.Module):
         dropout: float = 0.0,
     ):
         super().__init__()
-        widths = [in_dim, *hidden]
-        layers: list[nn.Module] = []
-        for a, b in pairwise(widths):
-            layers += [nn.Linear(a, b), nn.ReLU(inplace=True)]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-        layers.append(nn.Linear(widths[-1], bits))
-        self.body = nn.Sequential(*layers)
+        self.body = mlp(in_dim, hidden, bits, dropout)
         self.normalize = normalize
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -63,8 +100,7 @@ def start_mlp_training(
     Returns:
         (the seeded generator for batches and sampling, the data tensors)
     """
-    method.device = resolve_device(device)
-    generator = seed_everything(seed)
+    generator, tensors = start_training(method, data, device, seed)
     p = method.params
     dropout = getattr(p, "dropout", 0.0)
     method.networks = {
@@ -76,4 +112,21 @@ def start_mlp_training(
         ).to(method.device)
         for modality in ("image", "text")
     }
+    return generator, tensors
+
+
+def start_training(
+    method: TorchMethod, data: PairedSet, device: str, seed: int
+) -> tuple[torch.Generator, dict[str, torch.Tensor]]:
+    """The common start of every deep method's ``fit``: check that a supervised method
+    has labels, resolve the device, seed everything, move the training data to the
+    device once (labels as float 'labels' when present).
+
+    Returns:
+        (the seeded generator for batches and sampling, the data tensors)
+    """
+    if method.supervised and data.labels is None:
+        raise CmhbenchError(f"{method.name} is supervised: its training set needs labels")
+    method.device = resolve_device(device)
+    generator = seed_everything(seed)
     return generator, to_tensors(data, method.device)
