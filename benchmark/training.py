@@ -82,6 +82,7 @@ class LoopConfig:
     weight_decay: float = 0.0
     optimizer: str = "adam"
     momentum: float = 0.9
+    beta1: float = 0.9
     grad_clip: float | None = None
     drop_last: bool = True
 
@@ -101,7 +102,13 @@ def make_optimizer(
     the default implementation on the CPU for the wide MLPs of UCCH.
     """
     if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay, fused=True)
+        return torch.optim.Adam(
+            params,
+            lr=config.lr,
+            betas=(config.beta1, 0.999),
+            weight_decay=config.weight_decay,
+            fused=True,
+        )
     if config.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay

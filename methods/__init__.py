@@ -1,6 +1,7 @@
 """Built-in hashing methods, one module each; imported only when a method is used."""
 
 BUILTIN: dict[str, str] = {
+    "acmr": "cmhbench.methods.acmr",
     "cvh": "cmhbench.methods.cvh",
     "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",

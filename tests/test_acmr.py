@@ -1,0 +1,63 @@
+"""ACMR: the gradient-reversal layer, the triplet term, and learning from labels."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from conftest import encode_and_score
+
+from cmhbench.datasets import load_dataset
+from cmhbench.methods._adversarial import reversal_scale, reverse_gradient
+from cmhbench.methods.acmr import ACMR, triplet_loss
+
+
+def test_gradient_reversal_is_identity_forward_and_negated_scaled_backward():
+    x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = reverse_gradient(x, 0.25)
+    assert torch.equal(y, x)
+    (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert torch.allclose(x.grad, torch.tensor([-0.25, -0.5, -0.75]))
+
+
+def test_reversal_schedule():
+    assert reversal_scale(0.0) == 0.0
+    assert reversal_scale(0.5) == pytest.approx(2 / (1 + torch.e**-5) - 1)
+    assert 0.999 < reversal_scale(1.0) < 1.0
+
+
+def test_triplet_loss_by_hand():
+    anchors = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    candidates = torch.tensor([[0.5, 0.0], [1.0, 1.0], [0.0, -1.0]])
+    relevant = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=torch.bool)
+    margin, alpha = 0.1, 5.0
+    for exclude_self in (False, True):
+        terms = []
+        for a, p, n in itertools.product(range(3), repeat=3):
+            if relevant[a, p] and not relevant[a, n] and not (exclude_self and a == p):
+                d_p = float(((anchors[a] - candidates[p]) ** 2).sum()) / 2
+                d_n = float(((anchors[a] - candidates[n]) ** 2).sum()) / 2
+                terms.append(max(0.0, margin + alpha * d_p - d_n))
+        expected = sum(terms) / len(terms)
+        got = triplet_loss(anchors, candidates, relevant, margin, alpha, exclude_self)
+        assert float(got) == pytest.approx(expected)
+
+
+def test_adversarial_term_reaches_the_projectors():
+    data = load_dataset("synthetic").part("train")
+    weights = {}
+    for adversarial in (0.0, 1.0):
+        method = ACMR(16, epochs=1, adversarial_weight=adversarial, image_hidden=(64,))
+        method.fit(data, seed=0)
+        weights[adversarial] = method.networks["image"][0][0][0].weight.detach().clone()
+    assert not torch.equal(weights[0.0], weights[1.0])
+
+
+def test_learns_from_training_labels():
+    data = load_dataset("synthetic")
+    method = ACMR(32, epochs=30, image_hidden=(512,), text_hidden=(512,))
+    method.fit(data.part("train"), seed=0)
+    scores = encode_and_score(method, data)[1]
+    assert method.history[-1] < method.history[0]
+    assert scores["i2t"].map > 0.4 and scores["t2i"].map > 0.4  # random codes: 0.25
