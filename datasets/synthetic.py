@@ -14,6 +14,10 @@ For item i (all randomness from one seed, so the data set is reproducible):
    text  y_i = relu(U_y softplus(V_y [z_i; s^y_i])) + noise * N(0, I), dimension text_dim
    (text features are non-negative, like bag-of-words counts).
 
+Two options make the task harder or easier: ``latent_noise`` (default 0.5) blurs the
+shared factors, so that feature similarity says less about labels; ``noise`` (0.3)
+adds feature noise, e.g. ``synthetic:latent_noise=1.5``.
+
 Features are standardised per column on the retrieval part. Split: ``n_query``
 random queries; the rest is the retrieval set; the training set is a seeded sample
 of ``n_train`` retrieval items (``n_train=None`` trains on the whole retrieval set, the
@@ -24,7 +28,7 @@ about ten minutes on two CPU cores while searching a 2,000-item retrieval set.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -102,8 +106,16 @@ class SyntheticDataset:
         "2,000, 512 training pairs sampled from it"
     )
 
-    def __init__(self, config: SyntheticConfig | None = None):
-        self.config = config or SyntheticConfig()
+    def __init__(self, latent_noise: float | None = None, noise: float | None = None):
+        changes = {"latent_noise": latent_noise, "noise": noise}
+        self.changes = {key: value for key, value in changes.items() if value is not None}
+        self.config = replace(SyntheticConfig(), **self.changes)
+
+    @property
+    def name(self) -> str:
+        """'synthetic' for the defaults, else a name that spells out the options
+        (e.g. ``synthetic-latent_noise1.5``), so that variants never share results."""
+        return "-".join(["synthetic", *(f"{key}{value:g}" for key, value in self.changes.items())])
 
     def load(self, *, seed: int = 0) -> CrossModalData:
-        return generate(self.config, seed)
+        return replace(generate(self.config, seed), name=self.name)

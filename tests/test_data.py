@@ -101,6 +101,20 @@ def test_synthetic_label_structure_is_shared_across_modalities():
         assert cosine[same].mean() > cosine[~same].mean() + 0.05
 
 
+def test_synthetic_difficulty_options_blur_the_label_structure():
+    def gap(data):  # mean image cosine of label-sharing pairs minus the others'
+        unit = data.image / np.linalg.norm(data.image, axis=1, keepdims=True)
+        labels = data.labels.astype(float)
+        same, cosine = (labels @ labels.T) > 0, unit @ unit.T
+        return cosine[same].mean() - cosine[~same].mean()
+
+    default, blurred = load_dataset("synthetic"), load_dataset("synthetic:latent_noise=1.5")
+    assert default.name == "synthetic" and blurred.name == "synthetic-latent_noise1.5"
+    assert np.array_equal(default.labels, blurred.labels)
+    assert gap(blurred) < gap(default) / 2
+    assert load_dataset("synthetic:noise=0.3").name == "synthetic-noise0.3"
+
+
 def test_npz_with_indices_is_used_as_given(tmp_path):
     arrays = valid_arrays()
     del arrays["name"]
