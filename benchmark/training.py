@@ -124,6 +124,13 @@ def check_finite(loss: torch.Tensor, epoch: int, step: int) -> float:
     return value
 
 
+def epoch_bar(epochs: int, desc: str, progress: bool) -> tqdm:
+    """A tqdm bar over epochs on stderr (hidden unless ``progress``; cleared when done)."""
+    return tqdm(
+        range(epochs), desc=desc, disable=None if progress else True, leave=False, unit="epoch"
+    )
+
+
 def train(
     modules: list[torch.nn.Module],
     loss_fn: Callable[[torch.Tensor, int], torch.Tensor],
@@ -164,13 +171,7 @@ def train(
     optimizer = make_optimizer(parameters, config)
     clip_params = [p for m in modules for p in m.parameters()]
     history: list[float] = []
-    bar = tqdm(
-        range(config.epochs),
-        desc=desc,
-        disable=None if progress else True,
-        leave=False,
-        unit="epoch",
-    )
+    bar = epoch_bar(config.epochs, desc, progress)
     for epoch in bar:
         for module in modules:
             module.train()

@@ -41,13 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._nets import Centre, mlp, normal_init_, start_training
 from cmhbench.registry import register_method
-from cmhbench.training import TorchMethod, check_finite
+from cmhbench.training import TorchMethod, check_finite, epoch_bar
 
 CODE = "DCMH official MATLAB code (jiangqy/DCMH-CVPR2017)"
 
@@ -127,13 +126,7 @@ class DCMH(TorchMethod):
         stored = {m: torch.zeros(n, self.bits, device=self.device) for m in ("image", "text")}
         rates = np.logspace(np.log10(p.lr_start), np.log10(p.lr_end), p.epochs)
         self.history = []
-        bar = tqdm(
-            range(p.epochs),
-            desc=f"dcmh {self.bits} bits",
-            unit="epoch",
-            leave=False,
-            disable=None if progress else True,
-        )
+        bar = epoch_bar(p.epochs, f"dcmh {self.bits} bits", progress)
         for epoch in bar:
             codes = torch.sign(p.gamma * (stored["image"] + stored["text"]))
             total, steps = 0.0, 0

@@ -51,14 +51,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._nets import start_mlp_training
 from cmhbench.methods._similarity import graph_neighbour_similarity
 from cmhbench.registry import register_method
-from cmhbench.training import LoopConfig, TorchMethod, check_finite, make_optimizer, minibatches
+from cmhbench.training import (
+    LoopConfig,
+    TorchMethod,
+    check_finite,
+    epoch_bar,
+    make_optimizer,
+    minibatches,
+)
 
 CODE = "DGCPN official code (Atmegal/DGCPN)"
 
@@ -162,13 +168,7 @@ class DGCPN(TorchMethod):
         image_net.train()
         text_net.train()
         self.history = []
-        bar = tqdm(
-            range(p.epochs),
-            desc=f"dgcpn {self.bits} bits",
-            unit="epoch",
-            leave=False,
-            disable=None if progress else True,
-        )
+        bar = epoch_bar(p.epochs, f"dgcpn {self.bits} bits", progress)
         for epoch in bar:
             total, steps = 0.0, 0
             for batch in minibatches(n, min(p.batch_size, n), generator, self.device, True):
