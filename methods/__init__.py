@@ -7,6 +7,7 @@ BUILTIN: dict[str, str] = {
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
     "jdsh": "cmhbench.methods.jdsh",
+    "ssah": "cmhbench.methods.ssah",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",
 }
