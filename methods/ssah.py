@@ -239,122 +239,119 @@ class SSAH(TorchMethod):
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
     ) -> None:
-        p = self.params
-        self._generator, self._tensors = start_training(self, data, device, seed)
-        labels = self._tensors["labels"]
-        n, n_labels = labels.shape
-        self._n, self._batch_size = n, min(p.batch_size, n)
-        positive = 1.0 if p.likelihood == "nll" else 0.999
-        self._similarity = (labels @ labels.T > 0).float() * positive
-        self._build_networks(data, n_labels)
-        self._stored_feature = torch.randn(n, p.semantic_dim, generator=self._generator)
-        self._stored_hash = torch.randn(n, self.bits, generator=self._generator)
-        self._stored_feature = self._stored_feature.to(self.device)
-        self._stored_hash = self._stored_hash.to(self.device)
-        self._optimisers = {
-            name: torch.optim.Adam(self._trained_parameters(name), lr=1.0)
-            for name in ("label", "discriminator", "image", "text")
-        }
-        schedule: list[
-            tuple[str, tuple[int, ...], float, Callable[[torch.Tensor], torch.Tensor], int]
-        ] = [
-            ("label", p.label_passes, p.lr_label, self._label_loss, 2),
-            (
-                "discriminator",
-                p.discriminator_passes,
-                p.lr_discriminator,
-                self._discriminator_loss,
-                0,
-            ),
-            ("image", p.image_passes, p.lr_image, lambda b: self._modality_loss("image", b), 3),
-            ("text", p.text_passes, p.lr_text, lambda b: self._modality_loss("text", b), 3),
-        ]
-        self.history = []
-        bar = epoch_bar(p.epochs, f"ssah {self.bits} bits", progress)
-        for epoch in bar:
-            for name, passes, start_lr, loss_fn, min_passes in schedule:
-                for stage, stage_passes in enumerate(passes):
-                    lr = start_lr * p.lr_decay ** (epoch + stage)
-                    self._run_stage(name, stage_passes, lr, loss_fn, min_passes, epoch)
-            self.history.append(self._last_losses["image"] + self._last_losses["text"])
-            bar.set_postfix(loss=f"{self.history[-1]:.4f}")
-        for net in self._nets.values():
-            net.eval()
-        self.networks = {"image": self._nets["image"], "text": self._nets["text"]}
+        generator, tensors = start_training(self, data, device, seed)
+        training = SSAHTraining(self.params, self.bits, tensors, generator, self.device)
+        self.history = training.run(progress)
+        self.networks = {"image": training.nets["image"], "text": training.nets["text"]}
 
-    def _build_networks(self, data: PairedSet, n_labels: int) -> None:
-        p = self.params
-        text_front = MultiScaleText(data.text.shape[1], p.text_scales, p.init_std)
-        self._nets: dict[str, nn.Module] = {
-            "label": SemanticHashNet(
-                nn.Sequential(nn.Linear(n_labels, p.hidden), nn.ReLU(), FeatureLRN()),
-                p.hidden,
-                p.semantic_dim,
-                self.bits,
-                n_labels,
-                False,
-                p.init_std,
-            ),
-            "image": SemanticHashNet(
-                nn.Identity(),
-                data.image.shape[1],
-                p.semantic_dim,
-                self.bits,
-                n_labels,
-                False,
-                p.init_std,
-            ),
-            "text": SemanticHashNet(
-                nn.Sequential(
-                    text_front, nn.Linear(text_front.out_dim, p.hidden), nn.ReLU(), FeatureLRN()
-                ),
-                p.hidden,
-                p.semantic_dim,
-                self.bits,
-                n_labels,
-                True,
-                p.init_std,
-            ),
-        }
-        self._discriminators = {
-            modality: normal_init_(mlp(p.semantic_dim, (512, 256), 1), p.init_std)
+
+class SSAHTraining:
+    """The state of one SSAH training run: the five networks, their optimisers, and
+    LabNet's stored features and hash outputs for every training item."""
+
+    def __init__(
+        self,
+        params: SSAHParams,
+        bits: int,
+        tensors: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        device: torch.device,
+    ):
+        p = self.params = params
+        self.bits, self.tensors, self.generator, self.device = bits, tensors, generator, device
+        labels = tensors["labels"]
+        self.n, n_labels = labels.shape
+        self.batch_size = min(p.batch_size, self.n)
+        positive = 1.0 if p.likelihood == "nll" else 0.999
+        self.similarity = (labels @ labels.T > 0).float() * positive
+        self.nets = self._networks(n_labels, tensors["image"].shape[1], tensors["text"].shape[1])
+        self.discriminators = {
+            modality: normal_init_(mlp(p.semantic_dim, (512, 256), 1), p.init_std).to(device)
             for modality in ("image", "text")
         }
-        for module in (*self._nets.values(), *self._discriminators.values()):
-            module.to(self.device)
+        self.stored_feature = torch.randn(self.n, p.semantic_dim, generator=generator).to(device)
+        self.stored_hash = torch.randn(self.n, bits, generator=generator).to(device)
+        self.optimisers = {
+            name: torch.optim.Adam(self._trained_parameters(name))
+            for name in ("label", "discriminator", "image", "text")
+        }
+
+    def _networks(self, n_labels: int, image_dim: int, text_dim: int) -> dict[str, nn.Module]:
+        p = self.params
+        text_front = MultiScaleText(text_dim, p.text_scales, p.init_std)
+
+        def net(front: nn.Module, front_dim: int, normalise_feature: bool) -> nn.Module:
+            return SemanticHashNet(
+                front,
+                front_dim,
+                p.semantic_dim,
+                self.bits,
+                n_labels,
+                normalise_feature,
+                p.init_std,
+            ).to(self.device)
+
+        def hidden_layer(in_dim: int) -> list[nn.Module]:
+            return [nn.Linear(in_dim, p.hidden), nn.ReLU(), FeatureLRN()]
+
+        return {
+            "label": net(nn.Sequential(*hidden_layer(n_labels)), p.hidden, False),
+            "image": net(nn.Identity(), image_dim, False),
+            "text": net(
+                nn.Sequential(text_front, *hidden_layer(text_front.out_dim)), p.hidden, True
+            ),
+        }
 
     def _trained_parameters(self, name: str) -> list[nn.Parameter]:
         """What one stage's optimiser moves: its network, or both discriminators; in
         ``adversarial="code"`` mode a modality stage also moves its discriminator."""
         if name == "discriminator":
-            return [q for d in self._discriminators.values() for q in d.parameters()]
-        params = list(self._nets[name].parameters())
+            return [q for d in self.discriminators.values() for q in d.parameters()]
+        params = list(self.nets[name].parameters())
         if name != "label" and self.params.adversarial == "code":
-            params += list(self._discriminators[name].parameters())
+            params += list(self.discriminators[name].parameters())
         return params
 
-    def _run_stage(
-        self,
-        name: str,
-        passes: int,
-        lr: float,
-        loss_fn: Callable[[torch.Tensor], torch.Tensor],
-        min_passes: int,
-        epoch: int,
-    ) -> None:
+    def run(self, progress: bool) -> list[float]:
+        """The code's epochs of stages; returns ImgNet's plus TxtNet's last pass loss
+        of each epoch."""
+        p = self.params
+        schedule: list[tuple[str, tuple[int, ...], float, int]] = [
+            ("label", p.label_passes, p.lr_label, 2),
+            ("discriminator", p.discriminator_passes, p.lr_discriminator, 0),
+            ("image", p.image_passes, p.lr_image, 3),
+            ("text", p.text_passes, p.lr_text, 3),
+        ]
+        history: list[float] = []
+        bar = epoch_bar(p.epochs, f"ssah {self.bits} bits", progress)
+        for epoch in bar:
+            last = {}
+            for name, passes, start_lr, min_passes in schedule:
+                for stage, stage_passes in enumerate(passes):
+                    lr = start_lr * p.lr_decay ** (epoch + stage)
+                    last[name] = self._run_stage(name, stage_passes, lr, min_passes, epoch)
+            history.append(last["image"] + last["text"])
+            bar.set_postfix(loss=f"{history[-1]:.4f}")
+        for module in (*self.nets.values(), *self.discriminators.values()):
+            module.eval()
+        return history
+
+    def _run_stage(self, name: str, passes: int, lr: float, min_passes: int, epoch: int) -> float:
         """Up to ``passes`` passes of max(n // batch, steps_per_pass) steps; stop when a
-        pass's mean loss does not fall (after ``min_passes`` passes; 0: never early)."""
-        optimiser = self._optimisers[name]
+        pass's mean loss does not fall (after ``min_passes`` passes; 0: never early).
+        Returns the last pass's mean loss."""
+        loss_fn = self._loss_function(name)
+        optimiser = self.optimisers[name]
         for group in optimiser.param_groups:
             group["lr"] = lr
-        for module in (*self._nets.values(), *self._discriminators.values()):
+        for module in (*self.nets.values(), *self.discriminators.values()):
             module.train()
+        steps = max(self.n // self.batch_size, self.params.steps_per_pass)
         losses: list[float] = []
         for _ in range(passes):
             total = 0.0
-            steps = max(self._n // self._batch_size, self.params.steps_per_pass)
             for step in range(steps):
-                batch = torch.randperm(self._n, generator=self._generator)[: self._batch_size]
+                batch = torch.randperm(self.n, generator=self.generator)[: self.batch_size]
                 loss = loss_fn(batch.to(self.device))
                 total += check_finite(loss, epoch, step)
                 optimiser.zero_grad(set_to_none=True)
@@ -363,33 +360,42 @@ class SSAH(TorchMethod):
             losses.append(total / steps)
             if min_passes and len(losses) > min_passes and losses[-1] >= losses[-2]:
                 break
-        self._last_losses = {**getattr(self, "_last_losses", {}), name: losses[-1]}
+        return losses[-1]
+
+    def _loss_function(self, name: str) -> Callable[[torch.Tensor], torch.Tensor]:
+        if name == "label":
+            return self._label_loss
+        if name == "discriminator":
+            return self._discriminator_loss
+        return lambda batch: self._modality_loss(name, batch)
 
     def _generator_terms(
         self, feature: torch.Tensor, hashed: torch.Tensor, logits: torch.Tensor, batch: torch.Tensor
     ) -> torch.Tensor:
         """alpha J(Delta) + gamma J(Gamma) + beta quantisation + eta label prediction."""
         p = self.params
-        similarity = self._similarity[:, batch]
-        delta = self._stored_feature @ feature.T / 2
-        gamma = self._stored_hash @ hashed.T / 2
+        similarity = self.similarity[:, batch]
+        delta = self.stored_feature @ feature.T / 2
+        gamma = self.stored_hash @ hashed.T / 2
         return (
             p.alpha * pairwise_likelihood(delta, similarity, p.likelihood)
             + p.gamma * pairwise_likelihood(gamma, similarity, p.likelihood)
             + p.beta * half_squared(torch.sign(hashed.detach()), hashed)
-            + p.eta * half_squared(self._tensors["labels"][batch], torch.sigmoid(logits))
+            + p.eta * half_squared(self.tensors["labels"][batch], torch.sigmoid(logits))
         )
 
     def _label_loss(self, batch: torch.Tensor) -> torch.Tensor:
-        feature, hashed, logits = self._nets["label"].outputs(self._tensors["labels"][batch])
-        self._stored_feature[batch] = feature.detach()
-        self._stored_hash[batch] = hashed.detach()
+        """LabNet's terms; its batch rows of the stored outputs are refreshed first."""
+        feature, hashed, logits = self.nets["label"].outputs(self.tensors["labels"][batch])
+        self.stored_feature[batch] = feature.detach()
+        self.stored_hash[batch] = hashed.detach()
         return self._generator_terms(feature, hashed, logits, batch)
 
     def _modality_loss(self, modality: str, batch: torch.Tensor) -> torch.Tensor:
-        feature, hashed, logits = self._nets[modality].outputs(self._tensors[modality][batch])
+        """ImgNet's or TxtNet's terms plus delta L_adv (its features called real)."""
+        feature, hashed, logits = self.nets[modality].outputs(self.tensors[modality][batch])
         adversarial_input = feature if self.params.adversarial == "paper" else feature.detach()
-        adversarial = _real(self._discriminators[modality](adversarial_input))
+        adversarial = _real(self.discriminators[modality](adversarial_input))
         return (
             self._generator_terms(feature, hashed, logits, batch) + self.params.delta * adversarial
         )
@@ -398,13 +404,13 @@ class SSAH(TorchMethod):
         """Mean of the four sigmoid cross-entropies: LabNet's features real, ImgNet's and
         TxtNet's fake (the code's Loss_D)."""
         with torch.no_grad():
-            label_feature = self._nets["label"].outputs(self._tensors["labels"][batch])[0]
+            label_feature = self.nets["label"].outputs(self.tensors["labels"][batch])[0]
             features = {
-                m: self._nets[m].outputs(self._tensors[m][batch])[0] for m in ("image", "text")
+                m: self.nets[m].outputs(self.tensors[m][batch])[0] for m in ("image", "text")
             }
         terms = [
-            _real(self._discriminators[m](label_feature))
-            + _fake(self._discriminators[m](features[m]))
+            _real(self.discriminators[m](label_feature))
+            + _fake(self.discriminators[m](features[m]))
             for m in ("image", "text")
         ]
         return sum(terms) / 4
