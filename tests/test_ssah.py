@@ -76,8 +76,8 @@ def test_unknown_mode_is_one_clear_error():
 
 
 def test_learns_from_training_labels():
-    """A short schedule on small networks (the defaults reach 0.64 at 16 bits in
-    about 10 minutes)."""
+    """A short schedule on small networks (the defaults reach 0.64 at 16 bits on
+    synthetic; a full run takes tens of minutes on two CPU cores)."""
     data = load_dataset("synthetic")
     short = dict(epochs=2, steps_per_pass=12, lr_image=3e-4, lr_text=3e-4)
     method = SSAH(32, **{**SMALL, **short})
