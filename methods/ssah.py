@@ -172,8 +172,8 @@ class MultiScaleText(nn.Module):
 
 
 class SemanticHashNet(nn.Module):
-    """``front`` -> ReLU -> Linear to the semantic feature (ReLU) -> optional LRN ->
-    a tanh hash head and a label head (logits)."""
+    """``front`` -> Linear -> ReLU (the semantic feature) -> optional LRN -> a tanh hash
+    head and a label head (logits); every linear layer starts from N(0, init_std^2)."""
 
     def __init__(
         self,
