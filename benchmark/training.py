@@ -72,6 +72,14 @@ def minibatches(
         yield order[start : start + batch_size]
 
 
+def random_batch(
+    n: int, batch_size: int, generator: torch.Generator, device: torch.device
+) -> torch.Tensor:
+    """One batch of ``batch_size`` distinct indices drawn afresh (the head of a new
+    permutation), as the DCMH and SSAH codes draw every step's batch; on ``device``."""
+    return torch.randperm(n, generator=generator)[:batch_size].to(device)
+
+
 @dataclass(frozen=True)
 class LoopConfig:
     """Optimisation settings of :func:`train` (each method passes its own defaults)."""

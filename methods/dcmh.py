@@ -46,7 +46,7 @@ from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._nets import Centre, mlp, normal_init_, start_training
 from cmhbench.registry import register_method
-from cmhbench.training import TorchMethod, check_finite, epoch_bar
+from cmhbench.training import TorchMethod, check_finite, epoch_bar, random_batch
 
 CODE = "DCMH official MATLAB code (jiangqy/DCMH-CVPR2017)"
 
@@ -134,7 +134,7 @@ class DCMH(TorchMethod):
                 net = self.networks[modality]
                 net.train()
                 for _ in range(-(-n // batch_size)):
-                    batch = torch.randperm(n, generator=generator)[:batch_size].to(self.device)
+                    batch = random_batch(n, batch_size, generator, self.device)
                     outputs = net(tensors[modality][batch])
                     objective = pairwise_objective(
                         outputs,

@@ -95,7 +95,7 @@ from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._nets import mlp, normal_init_, start_training
 from cmhbench.registry import register_method
-from cmhbench.training import TorchMethod, check_finite, epoch_bar
+from cmhbench.training import TorchMethod, check_finite, epoch_bar, random_batch
 
 CODE = "SSAH official code (lelan-li/SSAH)"
 
@@ -351,8 +351,8 @@ class SSAHTraining:
         for _ in range(passes):
             total = 0.0
             for step in range(steps):
-                batch = torch.randperm(self.n, generator=self.generator)[: self.batch_size]
-                loss = loss_fn(batch.to(self.device))
+                batch = random_batch(self.n, self.batch_size, self.generator, self.device)
+                loss = loss_fn(batch)
                 total += check_finite(loss, epoch, step)
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
