@@ -23,7 +23,10 @@ setup(
         "cmhbench.methods": "methods",
         "cmhbench.datasets": "datasets",
     },
-    package_data={"cmhbench.datasets": ["data/uci-mfeat/*"]},
+    package_data={
+        "cmhbench": ["data/published/*"],
+        "cmhbench.datasets": ["data/uci-mfeat/*"],
+    },
     install_requires=[
         # Install the pinned CPU build first (see README); any 2.x satisfies this range.
         "torch>=2.4",  # fused CPU Adam
@@ -32,11 +35,14 @@ setup(
         "pandas>=2.1",
         "tabulate>=0.9",
         "seaborn>=0.13",
+        "matplotlib>=3.8",  # figures built without pyplot; 'outside' legends
+        "jinja2>=3.1",  # pandas Styler.to_latex
         "click>=8.1",
         "joblib>=1.3",
         "tqdm>=4.66",
         "numba>=0.59",
         "h5py>=3.9",  # MATLAB v7.3 and HDF5 feature files
+        "tomli>=2.0; python_version < '3.11'",  # experiment files (tomllib from 3.11)
     ],
     extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
     entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},

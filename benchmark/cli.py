@@ -1,4 +1,4 @@
-"""The ``cmhbench`` command: list, run, eval.
+"""The ``cmhbench`` command: list, run, eval (table, cells and plot in ``cli_results``).
 
 Results go to files, summaries to stdout, logs and progress to stderr. Errors a
 user can fix end in one line on stderr and exit status 1 (2 for usage errors).
@@ -10,16 +10,13 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from cmhbench import __version__
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
-
-if TYPE_CHECKING:
-    from cmhbench.registry import Registry
 
 
 class _Group(click.Group):
@@ -55,33 +52,27 @@ def _ints(value: str, low: int, high: int) -> list[int]:
     return numbers
 
 
-def _registered_names(registry: Registry, value: str, *, files_allowed: bool) -> list[str]:
-    """Split a comma list and check each name against a registry (or as a data file)."""
+def _registered_names(option: str, value: str) -> list[str]:
+    """Split the comma list of ``--methods`` or ``--datasets`` and check each name
+    against its registry (datasets may also be data files)."""
     from cmhbench.datasets import is_data_file, parse_dataset_spec
+    from cmhbench.registry import DATASETS, METHODS
 
+    registry = METHODS if option == "--methods" else DATASETS
     names = _names(value)
     if not names:
-        raise click.BadParameter(f"name at least one {registry.kind} (see 'cmhbench list')")
+        raise click.BadParameter(
+            f"name at least one {registry.kind} (see 'cmhbench list')", param_hint=f"'{option}'"
+        )
     known = registry.names()
     for item in names:
-        if files_allowed and is_data_file(item):
+        if registry is DATASETS and is_data_file(item):
             continue
-        name = parse_dataset_spec(item)[0] if files_allowed else item
+        name = parse_dataset_spec(item)[0] if registry is DATASETS else item
         if name not in known:
-            raise click.BadParameter(str(UnknownNameError(registry.kind, name, known)))
+            message = str(UnknownNameError(registry.kind, name, known))
+            raise click.BadParameter(message, param_hint=f"'{option}'")
     return names
-
-
-def _check_methods(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
-    from cmhbench.registry import METHODS
-
-    return _registered_names(METHODS, value, files_allowed=False)
-
-
-def _check_datasets(_ctx: click.Context, _param: click.Parameter, value: str) -> list[str]:
-    from cmhbench.registry import DATASETS
-
-    return _registered_names(DATASETS, value, files_allowed=True)
 
 
 DATA_ROOT = click.option(
@@ -172,18 +163,34 @@ def _files_status(name: str, data_root: Path | None) -> str:
         return f"not found under {root.resolve()}" if root is not None else "not found"
 
 
+RUN_FILE_OPTIONS = (
+    "methods",
+    "datasets",
+    "bits",
+    "seeds",
+    "device",
+    "out",
+    "zero_relevant",
+    "data_root",
+)
+
+
 @cli.command("run")
 @click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Experiment file (TOML) declaring the grid; options given here win.",
+)
+@click.option(
     "--methods",
-    required=True,
-    callback=_check_methods,
-    help="Comma-separated method names, e.g. ucch,triplet.",
+    default=None,
+    help="Comma-separated method names, e.g. ucch,triplet (required without --config).",
 )
 @click.option(
     "--datasets",
     default="synthetic",
     show_default=True,
-    callback=_check_datasets,
     help="Comma-separated dataset names (with options: uci-mfeat:image=fac:text=kar) "
     "or paths to .npz / .h5 files.",
 )
@@ -223,9 +230,12 @@ def _files_status(name: str, data_root: Path | None) -> str:
 )
 @DATA_ROOT
 @click.option("--progress/--no-progress", default=True, help="Progress bars on stderr.")
+@click.pass_context
 def run_command(
-    methods: list[str],
-    datasets: list[str],
+    ctx: click.Context,
+    config: Path | None,
+    methods: str | None,
+    datasets: str,
     bits: str,
     seeds: str,
     device: str,
@@ -240,14 +250,36 @@ def run_command(
     """Train and evaluate every method on every dataset at every code length."""
     from cmhbench.runner import GridSpec, run_grid
 
+    declared: dict[str, Any] = {}
+    if config is not None:
+        from cmhbench.experiment import read_experiment
+
+        declared = read_experiment(config)
+    given = {
+        name
+        for name in RUN_FILE_OPTIONS
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    }
+
+    def chosen(name: str, value: Any) -> Any:
+        return value if name in given or name not in declared else declared[name]
+
+    methods, datasets = chosen("methods", methods), chosen("datasets", datasets)
+    if methods is None:
+        raise click.UsageError("name the methods with --methods (or in a --config file)")
+    zero_relevant = chosen("zero_relevant", zero_relevant)
+    if zero_relevant not in ("count", "exclude"):
+        raise CmhbenchError(f"zero_relevant must be count or exclude, got {zero_relevant!r}")
+    data_root = chosen("data_root", data_root)
+    out = chosen("out", out)
     spec = GridSpec(
-        methods=methods,
-        datasets=datasets,
-        bits=_ints(bits, 1, 4096),
-        seeds=_ints(seeds, 0, 2**31 - 1),
+        methods=_registered_names("--methods", methods),
+        datasets=_registered_names("--datasets", datasets),
+        bits=_ints(chosen("bits", bits), 1, 4096),
+        seeds=_ints(chosen("seeds", seeds), 0, 2**31 - 1),
         out=out,
-        assignments=list(assignments),
-        device=device,
+        assignments=[*declared.get("set", []), *assignments],
+        device=chosen("device", device),
         force=force,
         retry_failed=retry_failed,
         progress=progress,
@@ -255,10 +287,14 @@ def run_command(
         data_root=None if data_root is None else str(data_root),
     )
     results = run_grid(spec)
-    from cmhbench.report import map_table, records_frame  # pandas, after training
+    from cmhbench.report import records_frame  # pandas, after training
+    from cmhbench.tables import build_table, parse_metric, to_text
 
-    click.echo(f"mAP@all (zero_relevant={zero_relevant}); records in {out}")
-    click.echo(map_table(records_frame(results)))
+    click.echo(f"records in {out} (zero_relevant={zero_relevant})")
+    if any(record["status"] == "ok" for record in results):
+        frame = records_frame(results)
+        table = build_table(frame, parse_metric("map"), methods=spec.methods)
+        click.echo(to_text(table, markdown=False), nl=False)
     failed = [r for r in results if r["status"] != "ok"]
     if failed:
         for record in failed:
@@ -280,12 +316,24 @@ EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels
     "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
 )
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
-def eval_command(codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool) -> None:
-    """Score codes made elsewhere.
+@click.option(
+    "--recompute",
+    is_flag=True,
+    help="CODES_FILE is a results folder: re-score every record from its stored codes.",
+)
+def eval_command(
+    codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool, recompute: bool
+) -> None:
+    """Score codes made elsewhere, or re-score a results folder (--recompute).
 
     CODES_FILE is an .npz with query_codes and retrieval_codes ({-1,+1} or {0,1}),
-    query_labels and retrieval_labels (multi-hot).
+    query_labels and retrieval_labels (multi-hot). With --recompute it is a
+    results folder, whose records are re-scored from their codes under their own
+    protocol with the current metric code, without retraining.
     """
+    if recompute:
+        _recompute(codes_file)
+        return
     from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
     from cmhbench.records import read_codes
 
@@ -319,6 +367,31 @@ def eval_command(codes_file: Path, topk: str | None, zero_relevant: str, as_json
         click.echo(f"mAP@{k:<14} {value:.4f}")
     for k, value in data["precision_at_k"].items():
         click.echo(f"precision@{k:<8} {value:.4f}")
+
+
+def _recompute(folder: Path) -> None:
+    from cmhbench.records import record_paths
+    from cmhbench.rescore import rescore_folder
+
+    if not folder.is_dir():
+        raise CmhbenchError(f"results folder not found: {folder}")
+    if not record_paths(folder):
+        raise CmhbenchError(
+            f"no records in {folder} (expected <dataset>/<method>/bits<L>-seed<S>.json)"
+        )
+    report = rescore_folder(folder)
+    for path, why in report.skipped:
+        click.echo(f"skipped {path}: {why}", err=True)
+    click.echo(
+        f"re-scored {len(report.rescored)} record(s), skipped {len(report.skipped)}; "
+        f"largest change of mAP@all {report.largest_map_change:.4g}"
+    )
+
+
+from cmhbench.cli_results import cells_command, plot_command, table_command  # noqa: E402
+
+for _command in (table_command, cells_command, plot_command):
+    cli.add_command(_command)
 
 
 def main() -> None:

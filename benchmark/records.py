@@ -58,6 +58,20 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
+def cell_spec(record: dict[str, Any]) -> dict[str, Any]:
+    """The specification a cell's ``config_hash`` is computed from, as stored in its record."""
+    return {
+        "dataset": record["dataset"],
+        "data_fingerprint": record["data"]["fingerprint"],
+        "method": record["method"],
+        "bits": record["bits"],
+        "seed": record["seed"],
+        "config": record["config"],
+        "supervised": record["supervised"],
+        "protocol": record["protocol"],
+    }
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so that readers see the old file or the new one.
 
@@ -100,6 +114,35 @@ def read_record(path: Path) -> dict[str, Any] | None:
     if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
         return None
     return record
+
+
+def record_paths(folder: Path) -> list[Path]:
+    """Every cell record under a results folder (``<dataset>/<method>/bits*-seed*.json``)."""
+    return sorted(Path(folder).glob("*/*/bits*-seed*.json"))
+
+
+def read_folder(folder: Path) -> tuple[list[dict[str, Any]], list[Path]]:
+    """(records, unreadable record paths) of a results folder.
+
+    Raises:
+        CmhbenchError: the folder does not exist or holds no record.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CmhbenchError(f"results folder not found: {folder}")
+    paths = record_paths(folder)
+    if not paths:
+        raise CmhbenchError(
+            f"no records in {folder} (expected <dataset>/<method>/bits<L>-seed<S>.json)"
+        )
+    found, unreadable = [], []
+    for path in paths:
+        record = read_record(path)
+        if record is None:
+            unreadable.append(path)
+        else:
+            found.append(record)
+    return found, unreadable
 
 
 def read_codes(path: Path) -> dict[str, np.ndarray]:

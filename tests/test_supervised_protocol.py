@@ -10,8 +10,9 @@ from cmhbench.datasets import load_dataset
 from cmhbench.datasets.mirflickr import MIRFlickr25K
 from cmhbench.method import Method, MethodInfo, as_sign_codes
 from cmhbench.registry import METHODS, register_method
-from cmhbench.report import map_table, records_frame
+from cmhbench.report import records_frame
 from cmhbench.runner import GridSpec, run_grid
+from cmhbench.tables import build_table, parse_metric
 
 SEEN: list[tuple[np.ndarray, np.ndarray]] = []  # (features, labels) each fit received
 
@@ -78,6 +79,8 @@ def test_field_datasets_train_supervised_methods_on_a_seeded_sample(
     assert features.shape[0] == 12 and set(features[:, 0]) <= set(range(30))  # retrieval rows
     assert probe["data"]["n_train"] == 12 and "supervised_train" in probe["data"]["split"]
     assert cvh["data"]["n_train"] == 30  # unsupervised: the whole retrieval set
-    table = map_table(records_frame([probe, cvh]))
-    lines = [line for line in table.splitlines() if "mirflickr25k" in line]
-    assert "cvh " in lines[0] and "labelprobe (supervised)" in lines[1]
+    table = build_table(records_frame([probe, cvh]), parse_metric("map"))
+    assert list(table.mean.index) == [
+        ("Unsupervised", "cvh", ""),
+        ("Supervised", "labelprobe", ""),
+    ]

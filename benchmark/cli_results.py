@@ -1,0 +1,290 @@
+"""The ``cmhbench`` commands that read a results folder: table, cells, plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cmhbench.errors import CmhbenchError
+
+RESULTS_DIR = click.argument(
+    "results_dir",
+    type=click.Path(path_type=Path),
+    default=Path("results/runs"),
+    required=False,
+)
+
+
+def _names(value: str | None) -> list[str] | None:
+    items = [item.strip() for item in (value or "").split(",") if item.strip()]
+    return items or None
+
+
+def _numbers(value: str | None, option: str) -> list[int] | None:
+    items = _names(value)
+    if items is None:
+        return None
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        raise click.BadParameter(
+            f"expected comma-separated integers, got {value!r}", param_hint=option
+        ) from None
+
+
+def _read(results_dir: Path) -> list[dict[str, Any]]:
+    """The folder's records; unreadable ones are reported on stderr and left out."""
+    from cmhbench.records import read_folder
+
+    found, unreadable = read_folder(results_dir)
+    if unreadable:
+        click.echo(
+            f"warning: {len(unreadable)} unreadable record(s) left out, e.g. {unreadable[0]} "
+            f"('cmhbench cells {results_dir}' lists them)",
+            err=True,
+        )
+    return found
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from cmhbench.records import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(out, text.encode("utf-8"))
+    except OSError as exc:
+        raise CmhbenchError(f"cannot write {out}: {exc.strerror}") from None
+    click.echo(f"wrote {out}", err=True)
+
+
+FILTERS = [
+    click.option("--datasets", default=None, help="Comma-separated datasets (default: all)."),
+    click.option("--methods", default=None, help="Comma-separated methods, in row order."),
+    click.option("--bits", default=None, help="Comma-separated code lengths (default: all)."),
+]
+
+
+def _filters(function: Any) -> Any:
+    for option in reversed(FILTERS):
+        function = option(function)
+    return function
+
+
+@click.command("table")
+@RESULTS_DIR
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["console", "markdown", "latex", "csv"]),
+    default="console",
+    show_default=True,
+)
+@click.option(
+    "--metric",
+    default="map",
+    show_default=True,
+    help="map, map_tie_aware, map@K or precision@K.",
+)
+@_filters
+@click.option("--with-published", is_flag=True, help="Add published numbers as marked rows.")
+@click.option("--no-std", is_flag=True, help="Means only, without the standard deviation.")
+@click.option("--precision", type=click.IntRange(1, 6), default=3, show_default=True)
+@click.option("--caption", default=None, help="LaTeX caption.")
+@click.option("--label", default=None, help="LaTeX label.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write to FILE.")
+def table_command(
+    results_dir: Path,
+    fmt: str,
+    metric: str,
+    datasets: str | None,
+    methods: str | None,
+    bits: str | None,
+    with_published: bool,
+    no_std: bool,
+    precision: int,
+    caption: str | None,
+    label: str | None,
+    out: Path | None,
+) -> None:
+    """Paper-layout table of a results folder (default results/runs).
+
+    One row per method (unsupervised, then supervised), columns dataset ->
+    direction -> bits; mean over seeds +- std; best bold, second underlined.
+    """
+    from cmhbench.report import records_frame
+    from cmhbench.tables import build_table, parse_metric, render
+
+    choice = parse_metric(metric)
+    frame = records_frame(_read(results_dir))
+    table = build_table(
+        frame,
+        choice,
+        datasets=_names(datasets),
+        methods=_names(methods),
+        bits=_numbers(bits, "--bits"),
+        with_published=with_published,
+        precision=precision,
+    )
+    if with_published and not table.sources:
+        click.echo("note: no published numbers for these methods and datasets", err=True)
+    partial = int(((table.failed > 0) & (table.seeds > 0)).to_numpy().sum())
+    if partial:
+        click.echo(
+            f"note: {partial} cell(s) average fewer seeds because some failed "
+            f"('cmhbench cells {results_dir}')",
+            err=True,
+        )
+    _write(render(table, fmt, show_std=not no_std, caption=caption, label=label), out)
+
+
+@click.command("cells")
+@RESULTS_DIR
+@_filters
+@click.option("--seeds", default=None, help="Comma-separated seeds (default: all).")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Experiment file whose grid to check (options given here win).",
+)
+@click.option("--all", "show_all", is_flag=True, help="List done cells too.")
+def cells_command(
+    results_dir: Path,
+    datasets: str | None,
+    methods: str | None,
+    bits: str | None,
+    seeds: str | None,
+    config: Path | None,
+    show_all: bool,
+) -> None:
+    """Which cells of a grid are done, failed, unreadable or missing.
+
+    The grid is the product of the lists given (or of an experiment file's);
+    a list not given is every value the folder's records have.
+    """
+    from tabulate import tabulate
+
+    from cmhbench.cells import grid_states, state_counts
+    from cmhbench.datasets import dataset_key
+
+    declared: dict[str, Any] = {}
+    if config is not None:
+        from cmhbench.experiment import read_experiment
+
+        declared = read_experiment(config)
+        if results_dir == Path("results/runs") and "out" in declared:
+            results_dir = declared["out"]
+    if not results_dir.is_dir():
+        raise CmhbenchError(f"results folder not found: {results_dir}")
+    dataset_names = _names(datasets) or _names(declared.get("datasets"))
+    states = grid_states(
+        results_dir,
+        datasets=[dataset_key(name) for name in dataset_names] if dataset_names else None,
+        methods=_names(methods) or _names(declared.get("methods")),
+        bits=_numbers(bits or declared.get("bits"), "--bits"),
+        seeds=_numbers(seeds or declared.get("seeds"), "--seeds"),
+    )
+    shown = [cell for cell in states if show_all or cell.state != "done"]
+    if shown:
+        rows = [[c.dataset, c.method, c.bits, c.seed, c.state, c.detail] for c in shown]
+        headers = ["dataset", "method", "bits", "seed", "state", "detail"]
+        click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
+    counts = state_counts(states)
+    click.echo(f"{len(states)} cells: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+
+
+@click.command("plot")
+@click.argument("kind", type=click.Choice(["pr", "bits", "topk"]))
+@RESULTS_DIR
+@click.option("--datasets", default=None, help="Comma-separated datasets (default: all).")
+@click.option("--methods", default=None, help="Comma-separated methods (default: all).")
+@click.option(
+    "--bits",
+    "bit_length",
+    type=int,
+    default=None,
+    help="Code length of pr and topk plots (default: the largest recorded).",
+)
+@click.option(
+    "--metric", default="map", show_default=True, help="bits plots: map or map_tie_aware."
+)
+@click.option(
+    "--style",
+    type=click.Choice(["paper", "notebook", "talk", "poster"]),
+    default="paper",
+    show_default=True,
+    help="seaborn context (font and line sizes).",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("figures"),
+    show_default=True,
+    help="Folder for the PDF and PNG files.",
+)
+def plot_command(
+    kind: str,
+    results_dir: Path,
+    datasets: str | None,
+    methods: str | None,
+    bit_length: int | None,
+    metric: str,
+    style: str,
+    out: Path,
+) -> None:
+    """Figures of a results folder: pr (precision-recall by Hamming radius),
+    bits (a metric against code length) or topk (precision@K); one per dataset,
+    as PDF and PNG."""
+    from cmhbench import plots
+    from cmhbench.report import records_frame
+    from cmhbench.tables import parse_metric
+
+    found = _read(results_dir)
+    frame = records_frame(found)
+    wanted = _names(datasets) or sorted(frame["dataset"].unique())
+    unknown = sorted(set(wanted) - set(frame["dataset"]))
+    if unknown:
+        raise CmhbenchError(f"no records for dataset {', '.join(unknown)} in {results_dir}")
+    chosen_methods = _names(methods)
+    ok_bits = frame.loc[frame["status"] == "ok", "bits"]
+    if ok_bits.empty:
+        raise CmhbenchError(f"no finished cells in {results_dir}")
+    bits = bit_length or int(ok_bits.max())
+    choice = parse_metric(metric)
+    if kind == "bits" and choice.k is not None:
+        raise CmhbenchError("bits plots take map or map_tie_aware (K metrics have topk plots)")
+    curves = plots.pr_frame(found) if kind == "pr" else None
+    for dataset in wanted:
+        try:
+            if kind == "pr":
+                figure = plots.pr_figure(
+                    curves, dataset=dataset, bits=bits, methods=chosen_methods, context=style
+                )
+            elif kind == "bits":
+                figure = plots.bits_figure(
+                    frame,
+                    dataset=dataset,
+                    metric=choice.name,
+                    label=choice.label,
+                    methods=chosen_methods,
+                    context=style,
+                )
+            else:
+                figure = plots.topk_figure(
+                    frame, dataset=dataset, bits=bits, methods=chosen_methods, context=style
+                )
+        except ValueError as exc:
+            raise CmhbenchError(str(exc)) from None
+        stem = f"{kind}-{dataset}" + ("" if kind == "bits" else f"-{bits}bits")
+        for suffix, options in ((".pdf", {}), (".png", {"dpi": 200})):
+            path = out / f"{stem}{suffix}"
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                figure.savefig(path, **options)
+            except OSError as exc:
+                raise CmhbenchError(f"cannot write {path}: {exc.strerror}") from None
+            click.echo(f"wrote {path}", err=True)

@@ -1,0 +1,219 @@
+"""Figures from result records: precision-recall, mAP against code length, precision@K.
+
+Every function takes a tidy frame and returns a matplotlib ``Figure`` built
+without pyplot (no global state, no GUI backend), so a script can restyle or
+save it as it likes::
+
+    from cmhbench import plots, records
+    recs, _ = records.read_folder("results/reference")
+    fig = plots.pr_figure(plots.pr_frame(recs), dataset="uci-mfeat", bits=64)
+    fig.savefig("pr.pdf")
+
+A method keeps the same colour and marker in every figure: both follow its
+position among the registered method names (then any other names, sorted).
+Sizes fit the full text width of a two-column paper (7 in); one panel per
+retrieval direction; the legend sits above the panels so it never hides a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
+
+from cmhbench.report import DIRECTIONS
+
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
+WIDTH_IN = 7.0
+HEIGHT_IN = 2.7
+CONTEXTS = ("paper", "notebook", "talk", "poster")
+
+
+def method_styles(methods: Iterable[str]) -> dict[str, tuple[Any, str]]:
+    """{method: (colour, marker)}, fixed by the method's place among all known names."""
+    from cmhbench.registry import METHODS
+
+    registered = METHODS.names()
+    names = registered + sorted(set(methods) - set(registered))
+    colours = sns.color_palette("colorblind", n_colors=10)
+    return {
+        name: (colours[i % len(colours)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(names)
+    }
+
+
+def pr_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Precision-recall points by Hamming radius: one row per (cell, direction, radius)."""
+    rows = []
+    for record in records:
+        if record.get("status") != "ok":
+            continue
+        for direction, scores in record["metrics"].items():
+            curve = scores["pr_curve"]
+            for radius, precision, recall in zip(
+                curve["radius"], curve["precision"], curve["recall"], strict=True
+            ):
+                rows.append(
+                    {
+                        "dataset": record["dataset"],
+                        "method": record["method"],
+                        "bits": record["bits"],
+                        "seed": record["seed"],
+                        "direction": direction,
+                        "radius": radius,
+                        "precision": precision,
+                        "recall": recall,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def pr_figure(
+    frame: pd.DataFrame,
+    *,
+    dataset: str,
+    bits: int,
+    methods: Sequence[str] | None = None,
+    context: str = "paper",
+) -> Figure:
+    """Precision against recall by Hamming radius (UCCH Fig. 5 style), seeds averaged
+    per radius; radii where no pair lies within the radius have no precision."""
+    chosen = _chosen(frame, dataset, methods)
+    chosen = chosen[chosen["bits"] == bits]
+    if chosen.empty:
+        raise ValueError(f"no precision-recall points for {dataset} at {bits} bits")
+    curves = (
+        chosen.groupby(["method", "direction", "radius"])[["precision", "recall"]]
+        .mean()
+        .dropna()
+        .reset_index()
+    )
+    return _panels(
+        curves,
+        x="recall",
+        y="precision",
+        title=f"{dataset}, {bits} bits",
+        context=context,
+        sort=False,
+        markevery=max(1, bits // 8),
+        xlim=(0, 1.02),
+    )
+
+
+def bits_figure(
+    frame: pd.DataFrame,
+    *,
+    dataset: str,
+    metric: str = "map",
+    label: str = "mAP@all",
+    methods: Sequence[str] | None = None,
+    context: str = "paper",
+) -> Figure:
+    """A metric (a ``records_frame`` metric without K) against code length, mean over
+    seeds with a +-1 standard deviation band."""
+    chosen = _chosen(frame, dataset, methods)
+    chosen = chosen[(chosen["status"] == "ok") & (chosen["metric"] == metric)]
+    if chosen.empty:
+        raise ValueError(f"no {label} values for {dataset}")
+    chosen = chosen.rename(columns={"value": label})
+    figure = _panels(chosen, x="bits", y=label, title=dataset, context=context, errorbar="sd")
+    for axis in figure.axes:
+        axis.set_xscale("log", base=2)
+        ticks = sorted(chosen["bits"].unique())
+        axis.set_xticks(ticks, [str(t) for t in ticks])
+        axis.minorticks_off()
+        axis.set_xlabel("code length (bits)")
+    return figure
+
+
+def topk_figure(
+    frame: pd.DataFrame,
+    *,
+    dataset: str,
+    bits: int,
+    methods: Sequence[str] | None = None,
+    context: str = "paper",
+) -> Figure:
+    """precision@K against K (log scale), mean over seeds; K beyond the retrieval
+    set's size is left out."""
+    chosen = _chosen(frame, dataset, methods)
+    chosen = chosen[
+        (chosen["status"] == "ok")
+        & (chosen["metric"] == "precision_at_k")
+        & (chosen["bits"] == bits)
+        & (chosen["k"] <= chosen["n_retrieval"])
+    ]
+    if chosen.empty:
+        raise ValueError(f"no precision@K values for {dataset} at {bits} bits")
+    chosen = chosen.rename(columns={"value": "precision@K", "k": "K"})
+    figure = _panels(
+        chosen, x="K", y="precision@K", title=f"{dataset}, {bits} bits", context=context
+    )
+    for axis in figure.axes:
+        axis.set_xscale("log")
+        axis.xaxis.set_major_formatter(ScalarFormatter())
+    return figure
+
+
+def _chosen(frame: pd.DataFrame, dataset: str, methods: Sequence[str] | None) -> pd.DataFrame:
+    chosen = frame[frame["dataset"] == dataset]
+    if methods:
+        chosen = chosen[chosen["method"].isin(methods)]
+    return chosen
+
+
+def _panels(
+    data: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    title: str,
+    context: str,
+    errorbar: Any = None,
+    **line_options: Any,
+) -> Figure:
+    """One panel per direction, one line per method, a shared legend above."""
+    if context not in CONTEXTS:
+        raise ValueError(f"unknown style {context!r}: expected one of {', '.join(CONTEXTS)}")
+    xlim = line_options.pop("xlim", None)
+    methods = sorted(data["method"].unique())
+    styles = method_styles(methods)
+    with sns.plotting_context(context), sns.axes_style("ticks"):
+        figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+        axes = figure.subplots(1, len(DIRECTIONS), sharey=True)
+        for axis, (direction, name) in zip(axes, DIRECTIONS.items(), strict=True):
+            sns.lineplot(
+                data=data[data["direction"] == direction],
+                x=x,
+                y=y,
+                hue="method",
+                style="method",
+                hue_order=methods,
+                style_order=methods,
+                palette={m: styles[m][0] for m in methods},
+                markers={m: styles[m][1] for m in methods},
+                dashes=False,
+                errorbar=errorbar,
+                legend=axis is axes[0],
+                ax=axis,
+                **line_options,
+            )
+            axis.set_title(name.replace("->", " \u2192 "))
+            axis.grid(True, alpha=0.3)
+            if xlim:
+                axis.set_xlim(*xlim)
+            sns.despine(ax=axis)
+        handles, labels = axes[0].get_legend_handles_labels()
+        axes[0].get_legend().remove()
+        figure.legend(
+            handles,
+            labels,
+            loc="outside upper center",
+            ncol=min(len(labels), 9),
+            frameon=False,
+            title=title,
+        )
+    return figure

@@ -1,0 +1,405 @@
+"""Paper-layout result tables from the tidy record frame.
+
+Layout as in UCCH's Tables 1-2: one row per method, unsupervised and supervised
+methods in separate groups; column groups dataset -> direction -> bits. A cell
+is the mean over seeds, with the sample standard deviation (ddof 1) where there
+are several seeds. In each column the best measured mean is bold and the second
+underlined, compared at the printed precision (equal printed values share the
+mark). Published rows (``with_published``) sit under their method, marked, and
+are never ranked: they come from other runs.
+
+Formats: console, markdown, latex (pandas Styler, booktabs) and csv (tidy, one
+row per cell, with mean, std, seeds and rank).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from tabulate import tabulate
+
+from cmhbench.errors import CmhbenchError
+from cmhbench.published import published_frame, source
+from cmhbench.report import DIRECTIONS
+
+FORMATS = ("console", "markdown", "latex", "csv")
+LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$Image"}
+GROUPS = ("Unsupervised", "Supervised")
+SOURCE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6")  # dagger, double dagger, section, pilcrow
+LATEX_MARKS = (r"$^{\dagger}$", r"$^{\ddagger}$", r"$^{\S}$", r"$^{\P}$")
+LATEX_PACKAGES = ("booktabs", "multirow")
+
+
+@dataclass(frozen=True)
+class MetricChoice:
+    """A metric of the record frame: its ``metric`` column value, K, and a label."""
+
+    name: str
+    k: int | None
+    label: str
+
+
+def parse_metric(text: str) -> MetricChoice:
+    """'map', 'map_tie_aware', 'map@K' or 'precision@K' to a :class:`MetricChoice`."""
+    spec = text.strip().lower()
+    if spec == "map":
+        return MetricChoice("map", None, "mAP@all")
+    if spec == "map_tie_aware":
+        return MetricChoice("map_tie_aware", None, "tie-aware mAP@all")
+    match = re.fullmatch(r"(map|precision)@(\d+)", spec)
+    if match:
+        kind, k = match.group(1), int(match.group(2))
+        label = f"mAP@{k}" if kind == "map" else f"precision@{k}"
+        return MetricChoice(f"{kind}_at_k", k, label)
+    known = ["map", "map_tie_aware", "map@K", "precision@K"]
+    close = difflib.get_close_matches(spec, known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise CmhbenchError(f"unknown metric {text!r}: expected one of {', '.join(known)}{hint}")
+
+
+@dataclass
+class PaperTable:
+    """A table's numbers: frames indexed by (group, method, source), columns by
+    (dataset, direction, bits). ``source`` is '' for measured rows and a
+    published source's key otherwise; ``seeds`` and ``failed`` count the seeds
+    that succeeded and failed; ``rank`` is 1 (best), 2 (second) or 0."""
+
+    mean: pd.DataFrame
+    std: pd.DataFrame
+    seeds: pd.DataFrame
+    failed: pd.DataFrame
+    rank: pd.DataFrame
+    metric: MetricChoice
+    precision: int = 3
+    sources: list[str] = field(default_factory=list)
+
+    def cell_parts(self, row: tuple, column: tuple, *, show_std: bool) -> tuple[str, str]:
+        """(mean, std) as printed: ('', '') when absent, ('failed', '') when every seed
+        failed; std is '' unless asked for and there are several seeds."""
+        mean = self.mean.at[row, column]
+        seeds = self.seeds.at[row, column]
+        if pd.isna(mean):
+            return ("failed" if self.failed.at[row, column] else "", "")
+        std = self.std.at[row, column]
+        spread = f"{std:.{self.precision}f}" if show_std and seeds > 1 and not pd.isna(std) else ""
+        return f"{mean:.{self.precision}f}", spread
+
+
+def select(
+    frame: pd.DataFrame,
+    metric: MetricChoice,
+    *,
+    datasets: Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+    bits: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The frame's rows for ``metric`` (and failed cells), filtered; errors name what is absent."""
+    for name, wanted in (("dataset", datasets), ("method", methods), ("bits", bits)):
+        if wanted:
+            present = set(frame[name].dropna().tolist())
+            missing = [item for item in wanted if item not in present]
+            if missing:
+                have = ", ".join(str(item) for item in sorted(present)) or "none"
+                raise CmhbenchError(
+                    f"no records for {name} {', '.join(map(str, missing))} (have: {have})"
+                )
+            frame = frame[frame[name].isin(wanted)]
+    chosen = frame["metric"].eq(metric.name)
+    if metric.k is not None:
+        chosen &= frame["k"].eq(metric.k)
+    if not chosen.any():
+        ks = sorted(frame.loc[frame["metric"].eq(metric.name), "k"].dropna().astype(int).unique())
+        recorded = f" (recorded K: {', '.join(map(str, ks))})" if ks else ""
+        raise CmhbenchError(f"no records have {metric.label}{recorded}")
+    return frame[chosen | frame["status"].ne("ok")]
+
+
+def build_table(
+    frame: pd.DataFrame,
+    metric: MetricChoice,
+    *,
+    datasets: Sequence[str] | None = None,
+    methods: Sequence[str] | None = None,
+    bits: Sequence[int] | None = None,
+    with_published: bool = False,
+    precision: int = 3,
+) -> PaperTable:
+    """Summarise a record frame (see :func:`cmhbench.report.records_frame`) into a table.
+
+    Rows and columns follow the order of ``methods``/``datasets`` when given, else
+    sorted names; bits ascend.
+
+    Raises:
+        CmhbenchError: nothing to show, or published rows asked for a metric no
+            shipped source reports.
+    """
+    rows = select(frame, metric, datasets=datasets, methods=methods, bits=bits)
+    ok = rows[rows["status"].eq("ok")].copy()
+    ok["direction"] = ok["direction"].astype(str)
+    keys = ["supervised", "method", "dataset", "direction", "bits"]
+    stats = ok.groupby(keys)["value"].agg(["mean", "std", "count"]).reset_index()
+    stats["source"] = ""
+    failed = rows[rows["status"].ne("ok")]
+    dataset_order = list(datasets) if datasets else sorted(rows["dataset"].unique())
+    method_order = list(methods) if methods else sorted(rows["method"].unique())
+    bit_order = sorted(int(b) for b in rows["bits"].unique())
+    used_sources: list[str] = []
+    if with_published:
+        published = _published_rows(metric, method_order, dataset_order, bit_order)
+        used_sources = list(dict.fromkeys(published["source"]))
+        stats = pd.concat([stats, published], ignore_index=True)
+    columns = pd.MultiIndex.from_tuples(
+        [(d, direction, b) for d in dataset_order for direction in DIRECTIONS for b in bit_order]
+    )
+    row_keys = _row_keys(stats, failed, method_order)
+    index = pd.MultiIndex.from_tuples(row_keys)
+    mean = pd.DataFrame(float("nan"), index=index, columns=columns)
+    std = mean.copy()
+    seeds = pd.DataFrame(0, index=index, columns=columns)
+    failures = seeds.copy()
+    for item in failed.itertuples(index=False):
+        for direction in DIRECTIONS:
+            failures.at[
+                (GROUPS[bool(item.supervised)], item.method, ""),
+                (item.dataset, direction, int(item.bits)),
+            ] += 1
+    for item in stats.itertuples(index=False):
+        row = (GROUPS[bool(item.supervised)], item.method, item.source)
+        column = (item.dataset, item.direction, int(item.bits))
+        mean.at[row, column] = item.mean
+        std.at[row, column] = item.std
+        seeds.at[row, column] = item.count
+    rank = _rank(mean.round(precision), measured=[key[2] == "" for key in row_keys])
+    return PaperTable(mean, std, seeds, failures, rank, metric, precision, used_sources)
+
+
+def _published_rows(
+    metric: MetricChoice, methods: list[str], datasets: list[str], bits: list[int]
+) -> pd.DataFrame:
+    published = published_frame(metric.name, metric.k)
+    if published.empty:
+        raise CmhbenchError(
+            f"no published numbers for {metric.label}; the shipped sources report mAP@all "
+            "(--metric map)"
+        )
+    chosen = published[
+        published["method"].isin(methods)
+        & published["dataset"].isin(datasets)
+        & published["bits"].isin(bits)
+    ]
+    return pd.DataFrame(
+        {
+            "supervised": chosen["supervised"],
+            "method": chosen["method"],
+            "dataset": chosen["dataset"],
+            "direction": chosen["direction"],
+            "bits": chosen["bits"],
+            "mean": chosen["value"],
+            "std": float("nan"),
+            "count": 1,
+            "source": chosen["source"],
+        }
+    )
+
+
+def _row_keys(stats: pd.DataFrame, failed: pd.DataFrame, methods: list[str]) -> list[tuple]:
+    """(group, method, source): groups in GROUPS order, methods in the given order,
+    each method's measured row before its published rows."""
+    present = {
+        (GROUPS[bool(s)], m, src)
+        for s, m, src in zip(stats["supervised"], stats["method"], stats["source"], strict=True)
+    }
+    failed_rows = zip(failed["supervised"], failed["method"], strict=True)
+    present |= {(GROUPS[bool(s)], m, "") for s, m in failed_rows}
+    order = {name: i for i, name in enumerate(methods)}
+    return sorted(present, key=lambda key: (GROUPS.index(key[0]), order[key[1]], key[2]))
+
+
+def _rank(rounded: pd.DataFrame, measured: list[bool]) -> pd.DataFrame:
+    """1 for the best and 2 for the second-best distinct value per column among
+    measured rows (ties share the rank); 0 elsewhere and where a column has one value."""
+    rank = pd.DataFrame(0, index=rounded.index, columns=rounded.columns)
+    mask = pd.Series(measured, index=rounded.index)
+    for column in rounded.columns:
+        values = rounded.loc[mask.values, column].dropna()
+        distinct = sorted(values.unique(), reverse=True)
+        if len(values) < 2:
+            continue
+        for place, value in enumerate(distinct[:2], start=1):
+            rank.loc[values.index[values.eq(value)], column] = place
+    return rank
+
+
+def render(
+    table: PaperTable,
+    fmt: str,
+    *,
+    show_std: bool = True,
+    caption: str | None = None,
+    label: str | None = None,
+) -> str:
+    """The table in one of :data:`FORMATS`."""
+    if fmt == "csv":
+        return to_csv(table)
+    if fmt == "latex":
+        return to_latex(table, show_std=show_std, caption=caption, label=label)
+    if fmt in ("console", "markdown"):
+        return to_text(table, markdown=fmt == "markdown", show_std=show_std)
+    raise CmhbenchError(f"unknown table format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
+    _, method, src = key
+    return method if not src else f"{method}{marks[sources.index(src)]}"
+
+
+def _footnotes(table: PaperTable, marks: Sequence[str]) -> list[str]:
+    notes = []
+    for mark, key in zip(marks, table.sources, strict=False):
+        origin = source(key)
+        notes.append(f"{mark} published: {origin.citation} ({origin.protocol}).")
+    return notes
+
+
+def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
+    """Console (plain, best marked '*', second '+') or GitHub markdown (bold, <u>)."""
+    single = len(table.mean.columns.get_level_values(0).unique()) == 1
+    short = {"i2t": "I->T", "t2i": "T->I"}
+    new_line = "<br>" if markdown else "\n"
+    headers = ["", "method"] + [
+        f"{short[d]} {b}" if single else f"{ds}{new_line}{short[d]} {b}"
+        for ds, d, b in table.mean.columns
+    ]
+    body, previous_group = [], None
+    for key in table.mean.index:
+        group = key[0] if key[0] != previous_group else ""
+        previous_group = key[0]
+        cells = []
+        for column in table.mean.columns:
+            mean, spread = table.cell_parts(key, column, show_std=show_std)
+            text = f"{mean} ± {spread}" if spread else mean
+            place = table.rank.at[key, column]
+            if place and markdown:
+                text = f"**{text}**" if place == 1 else f"<u>{text}</u>"
+            elif place:
+                text += "*" if place == 1 else "+"
+            cells.append(text)
+        body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
+    title = table.metric.label + (f", {table.mean.columns[0][0]}" if single else "")
+    text = tabulate(
+        body, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True
+    )
+    if markdown:
+        legend = "Bold: best, underlined: second best per column (measured rows)."
+        lines = [f"{title}", "", text, "", legend, *_footnotes(table, SOURCE_MARKS)]
+    else:
+        legend = "*: best, +: second best per column (measured rows)."
+        lines = [title, text, legend, *_footnotes(table, SOURCE_MARKS)]
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(table: PaperTable) -> str:
+    """Tidy CSV: one row per (method row, column) with mean, std, seeds and rank."""
+    long = pd.concat(
+        {
+            "mean": table.mean.stack([0, 1, 2], future_stack=True),
+            "std": table.std.stack([0, 1, 2], future_stack=True),
+            "seeds": table.seeds.stack([0, 1, 2], future_stack=True),
+            "rank": table.rank.stack([0, 1, 2], future_stack=True),
+        },
+        axis=1,
+    )
+    long.index.names = ["group", "method", "source", "dataset", "direction", "bits"]
+    long = long.reset_index()
+    long = long[long["seeds"].gt(0) | long["mean"].notna()]
+    long.insert(0, "metric", table.metric.label)
+    return long.to_csv(index=False, float_format=f"%.{table.precision + 3}f")
+
+
+def to_latex(
+    table: PaperTable,
+    *,
+    show_std: bool = True,
+    caption: str | None = None,
+    label: str | None = None,
+) -> str:
+    """A booktabs ``table`` through pandas' Styler; packages listed in a comment on top.
+
+    The std is printed small after the mean (``0.702{\\scriptsize$\\pm$0.004}``);
+    published rows carry a mark and a footnote under the tabular.
+    """
+    columns = pd.MultiIndex.from_tuples(
+        [(_escape(ds), LATEX_DIRECTIONS[d], str(b)) for ds, d, b in table.mean.columns]
+    )
+    index = pd.MultiIndex.from_tuples(
+        [(key[0], _escape(_row_label(key, LATEX_MARKS, table.sources))) for key in table.mean.index]
+    )
+    cells = pd.DataFrame(
+        [
+            [_latex_cell(table, key, column, show_std) for column in table.mean.columns]
+            for key in table.mean.index
+        ],
+        index=index,
+        columns=columns,
+    )
+    styles = {1: "textbf:--rwrap;", 2: "underline:--rwrap;", 0: ""}
+    props = pd.DataFrame(
+        [[styles[int(v)] for v in row] for row in table.rank.to_numpy()],
+        index=index,
+        columns=columns,
+    )
+    latex = cells.style.apply(lambda _: props, axis=None).to_latex(
+        hrules=True,
+        position_float="centering",
+        caption=caption or f"{table.metric.label} of cross-modal retrieval.",
+        label=label,
+        column_format="ll" + "c" * len(columns),
+        multicol_align="c",
+        clines="skip-last;data",
+    )
+    latex = _group_rules(latex)
+    if table.sources:
+        notes = [
+            rf"\par\footnotesize{{{mark} published: {_escape_text(source(key).citation)} "
+            rf"({_escape_text(source(key).protocol)}).}}"
+            for mark, key in zip(LATEX_MARKS, table.sources, strict=False)
+        ]
+        latex = latex.replace("\\end{table}", "\n".join(notes) + "\n\\end{table}")
+    header = "% Requires: " + " ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES)
+    return f"{header}\n{latex}"
+
+
+def _latex_cell(table: PaperTable, row: tuple, column: tuple, show_std: bool) -> str:
+    mean, spread = table.cell_parts(row, column, show_std=show_std)
+    return rf"{mean}{{\scriptsize$\pm${spread}}}" if spread else mean
+
+
+def _group_rules(latex: str) -> str:
+    """Booktabs rules between row groups instead of Styler's \\cline (none before \\bottomrule)."""
+    latex = re.sub(r"\\cline\{[^}]*\}\n\\bottomrule", r"\\bottomrule", latex)
+    return re.sub(r"\\cline\{[^}]*\}", r"\\midrule", latex)
+
+
+def _escape(text: str) -> str:
+    """LaTeX-escape a name, keeping math-mode marks ($...$) intact."""
+    parts = re.split(r"(\$[^$]*\$)", text)
+    return "".join(part if part.startswith("$") else _escape_text(part) for part in parts)
+
+
+def _escape_text(text: str) -> str:
+    replacements = {
+        "\\": r"\textbackslash{}",
+        "&": r"\&",
+        "%": r"\%",
+        "#": r"\#",
+        "_": r"\_",
+        "{": r"\{",
+        "}": r"\}",
+        "~": r"\textasciitilde{}",
+        "^": r"\textasciicircum{}",
+    }
+    return "".join(replacements.get(ch, ch) for ch in text)

@@ -1,0 +1,64 @@
+"""Hand-made result records with chosen scores, for table, plot and cells tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cmhbench.records import SCHEMA_VERSION, cell_paths
+
+
+def scores(value: float, bits: int, n_retrieval: int = 100) -> dict[str, Any]:
+    """One direction's metrics: every mAP is ``value``; a PR curve and precision@K
+    that fall from ``value``."""
+    radii = list(range(bits + 1))
+    return {
+        "map": value,
+        "map_tie_aware": value - 0.01,
+        "map_at_k": {"50": value + 0.01},
+        "precision_at_k": {"1": value, "10": value - 0.1, "1000": 0.1},
+        "pr_curve": {
+            "radius": radii,
+            "precision": [value * (1 - r / (2 * bits)) for r in radii],
+            "recall": [r / bits for r in radii],
+        },
+        "n_queries": 10,
+        "n_retrieval": n_retrieval,
+        "queries_without_relevant": 0,
+        "zero_relevant": "count",
+    }
+
+
+def record(
+    method: str,
+    bits: int,
+    seed: int,
+    i2t: float,
+    t2i: float,
+    *,
+    dataset: str = "synthetic",
+    supervised: bool = False,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A record as the runner writes it (the fields tables, plots and cells read)."""
+    base = {
+        "schema_version": SCHEMA_VERSION,
+        "dataset": dataset,
+        "method": method,
+        "bits": bits,
+        "seed": seed,
+        "supervised": supervised,
+    }
+    if error is not None:
+        return {**base, "status": "failed", "metrics": None, "error": {"message": error}}
+    metrics = {"i2t": scores(i2t, bits), "t2i": scores(t2i, bits)}
+    return {**base, "status": "ok", "metrics": metrics, "error": None}
+
+
+def write(folder: Path, item: dict[str, Any]) -> Path:
+    """Save a hand-made record where the runner would."""
+    path, _ = cell_paths(folder, item["dataset"], item["method"], item["bits"], item["seed"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(item))
+    return path

@@ -1,0 +1,205 @@
+"""Paper tables from hand-made records: values, marks, mean and std, formats, CLI."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from result_records import record, write
+
+from cmhbench.cli import cli
+from cmhbench.errors import CmhbenchError
+from cmhbench.report import records_frame
+from cmhbench.tables import build_table, parse_metric, render
+
+# (method, bits, seed): (i2t, t2i); ssah is supervised; cvh's seed 1 at 16 bits failed.
+SCORES = {
+    ("ucch", 16, 0): (0.70, 0.60),
+    ("ucch", 16, 1): (0.72, 0.62),
+    ("ucch", 32, 0): (0.80, 0.70),
+    ("ucch", 32, 1): (0.80, 0.70),
+    ("triplet", 16, 0): (0.50, 0.40),
+    ("triplet", 16, 1): (0.52, 0.40),
+    ("triplet", 32, 0): (0.81, 0.70),
+    ("triplet", 32, 1): (0.83, 0.70),
+    ("cvh", 16, 0): (0.30, 0.30),
+    ("cvh", 32, 0): (0.20, 0.20),
+    ("cvh", 32, 1): (0.20, 0.20),
+    ("ssah", 16, 0): (0.90, 0.80),
+    ("ssah", 16, 1): (0.90, 0.80),
+    ("ssah", 32, 0): (0.85, 0.75),
+    ("ssah", 32, 1): (0.85, 0.75),
+}
+
+
+def hand_made() -> list[dict]:
+    items = [
+        record(m, b, s, i2t, t2i, supervised=m == "ssah")
+        for (m, b, s), (i2t, t2i) in SCORES.items()
+    ]
+    return [*items, record("cvh", 16, 1, 0, 0, error="loss diverged (nan) at epoch 3\ntrace")]
+
+
+@pytest.fixture
+def table():
+    return build_table(records_frame(hand_made()), parse_metric("map"))
+
+
+def test_rows_are_grouped_and_means_and_stds_are_right(table):
+    assert list(table.mean.index) == [
+        ("Unsupervised", "cvh", ""),
+        ("Unsupervised", "triplet", ""),
+        ("Unsupervised", "ucch", ""),
+        ("Supervised", "ssah", ""),
+    ]
+    ucch = ("Unsupervised", "ucch", "")
+    assert table.mean.at[ucch, ("synthetic", "i2t", 16)] == pytest.approx(0.71)
+    assert table.std.at[ucch, ("synthetic", "i2t", 16)] == pytest.approx(0.02 / 2**0.5)
+    assert table.seeds.at[ucch, ("synthetic", "i2t", 16)] == 2
+    cvh = ("Unsupervised", "cvh", "")
+    assert table.seeds.at[cvh, ("synthetic", "i2t", 16)] == 1
+    assert table.failed.at[cvh, ("synthetic", "i2t", 16)] == 1
+    assert table.cell_parts(ucch, ("synthetic", "i2t", 16), show_std=True) == ("0.710", "0.014")
+    assert table.cell_parts(cvh, ("synthetic", "i2t", 16), show_std=True) == ("0.300", "")
+
+
+def test_best_is_rank_1_and_second_rank_2_with_ties_sharing(table):
+    ranks = table.rank.xs("synthetic", axis=1, level=0)
+    by_method = {key[1]: row for key, row in ranks.iterrows()}
+    assert by_method["ssah"][("i2t", 16)] == 1 and by_method["ucch"][("i2t", 16)] == 2
+    assert by_method["ssah"][("i2t", 32)] == 1 and by_method["triplet"][("i2t", 32)] == 2
+    assert by_method["ucch"][("i2t", 32)] == 0
+    # t2i 32: ucch and triplet print 0.700 and share second place.
+    assert by_method["ucch"][("t2i", 32)] == 2 and by_method["triplet"][("t2i", 32)] == 2
+    assert by_method["cvh"][("t2i", 32)] == 0
+
+
+def test_equal_printed_values_share_the_mark():
+    items = [record("a", 16, 0, 0.7004, 0.5), record("b", 16, 0, 0.7001, 0.4)]
+    table = build_table(records_frame(items), parse_metric("map"))
+    assert table.rank[("synthetic", "i2t", 16)].tolist() == [1, 1]
+
+
+def _latex_cells(line: str) -> list[str]:
+    return [cell.strip().removesuffix("\\\\").strip() for cell in line.split("&")[2:]]
+
+
+def test_latex_marks_the_right_cells_and_prints_small_std(table):
+    latex = render(table, "latex", caption="Results.", label="tab:map")
+    assert latex.startswith("% Requires: \\usepackage{booktabs} \\usepackage{multirow}")
+    rows = {line.split("&")[1].strip(): line for line in latex.splitlines() if line.count("&") > 4}
+    ssah_cells = _latex_cells(rows["ssah"])
+    assert ssah_cells[0] == r"\textbf{0.900{\scriptsize$\pm$0.000}}"
+    ucch_cells = _latex_cells(rows["ucch"])
+    assert ucch_cells[0] == r"\underline{0.710{\scriptsize$\pm$0.014}}"
+    assert ucch_cells[1] == r"0.800{\scriptsize$\pm$0.000}"
+    for rule in (
+        "\\toprule",
+        "\\midrule",
+        "\\bottomrule",
+        "\\caption{Results.}",
+        "\\label{tab:map}",
+    ):
+        assert rule in latex
+    assert "\\cline" not in latex
+    assert latex.count("{") == latex.count("}")
+    no_std = render(table, "latex", show_std=False)
+    assert "\\pm" not in no_std and r"\textbf{0.900}" in no_std
+
+
+def test_markdown_and_console_marks(table):
+    markdown = render(table, "markdown")
+    ssah = next(line for line in markdown.splitlines() if "| ssah" in line)
+    assert "**0.900 ± 0.000**" in ssah
+    ucch = next(line for line in markdown.splitlines() if "| ucch" in line)
+    assert "<u>0.710 ± 0.014</u>" in ucch
+    console = render(table, "console", show_std=False)
+    cvh = next(line for line in console.splitlines() if " cvh " in line)
+    assert cvh.split()[2:4] == ["0.300", "0.200"]
+
+
+def test_csv_is_tidy_and_parses_back(table):
+    frame = pd.read_csv(io.StringIO(render(table, "csv")))
+    assert set(frame.columns) >= {"method", "dataset", "direction", "bits", "mean", "std", "seeds"}
+    row = frame[(frame["method"] == "ucch") & (frame["direction"] == "i2t") & (frame["bits"] == 16)]
+    assert row["mean"].item() == pytest.approx(0.71) and row["rank"].item() == 2
+    assert len(frame) == 4 * 2 * 2
+
+
+def test_a_cell_whose_every_seed_failed_reads_failed():
+    items = [record("ucch", 16, 0, 0.7, 0.6), record("cvh", 16, 0, 0, 0, error="boom")]
+    table = build_table(records_frame(items), parse_metric("map"))
+    assert table.cell_parts(
+        ("Unsupervised", "cvh", ""), ("synthetic", "i2t", 16), show_std=True
+    ) == (
+        "failed",
+        "",
+    )
+
+
+def test_published_rows_are_marked_unranked_and_cited():
+    items = [record("ucch", 16, 0, 0.99, 0.10, dataset="mirflickr25k")]
+    items.append(record("cvh", 16, 0, 0.20, 0.05, dataset="mirflickr25k"))
+    table = build_table(records_frame(items), parse_metric("map"), with_published=True)
+    published = ("Unsupervised", "ucch", "UCCH TPAMI 2023")
+    assert table.mean.at[published, ("mirflickr25k", "i2t", 16)] == pytest.approx(0.739)
+    assert table.rank.loc[published].eq(0).all()
+    assert list(table.mean.index).index(published) == 3  # under the measured ucch row
+    latex = render(table, "latex")
+    assert r"ucch$^{\dagger}$" in latex and r"$^{\dagger}$ published: P. Hu et al." in latex
+    with pytest.raises(CmhbenchError, match="no published numbers for mAP@50"):
+        build_table(records_frame(items), parse_metric("map@50"), with_published=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "k"),
+    [("map", "map", None), ("MAP@50", "map_at_k", 50), ("precision@100", "precision_at_k", 100)],
+)
+def test_metric_names(text, name, k):
+    assert (parse_metric(text).name, parse_metric(text).k) == (name, k)
+
+
+def test_unknown_metric_suggests_the_closest():
+    with pytest.raises(CmhbenchError, match="did you mean 'map_tie_aware'"):
+        parse_metric("map_tie_awar")
+
+
+def test_cli_writes_the_table_and_rejects_bad_input(tmp_path):
+    for item in hand_made():
+        write(tmp_path / "runs", item)
+    runner = CliRunner()
+    out = tmp_path / "table.tex"
+    result = runner.invoke(
+        cli, ["table", str(tmp_path / "runs"), "--format", "latex", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "\\begin{tabular}" in out.read_text()
+    assert "average fewer seeds" in result.stderr
+    bad = runner.invoke(cli, ["table", str(tmp_path / "runs"), "--methods", "ucch,nope"])
+    assert bad.exit_code == 1 and bad.stderr.strip().count("\n") == 0
+    assert "no records for method nope" in bad.stderr
+    missing = runner.invoke(cli, ["table", str(tmp_path / "absent")])
+    assert missing.exit_code == 1 and "results folder not found" in missing.stderr
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_latex_compiles_in_a_plain_document(table, tmp_path):
+    latex = render(table, "latex")
+    packages = re.findall(r"\\usepackage\{\w+\}", latex.splitlines()[0])
+    document = "\n".join(
+        ["\\documentclass{article}", *packages, "\\begin{document}", latex, "\\end{document}"]
+    )
+    (tmp_path / "table.tex").write_text(document)
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "table.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
