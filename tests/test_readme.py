@@ -37,3 +37,11 @@ def test_ci_runs_the_readme_test_command_verbatim():
     test_command = next(b.strip() for b in blocks if "pytest" in b)
     ci = (README.parent / ".ci" / "run").read_text()
     assert test_command in ci.splitlines()
+
+
+def test_the_plot_example_restyles_and_saves_a_figure(tmp_path, monkeypatch):
+    block = next(b for b in python_blocks() if "plots.pr_figure" in b)
+    reference = README.parent / "results" / "reference"
+    monkeypatch.chdir(tmp_path)
+    exec(block.replace('"results/reference"', repr(str(reference))), {})
+    assert (tmp_path / "pr-uci-mfeat-64.pdf").stat().st_size > 1000
