@@ -17,6 +17,7 @@ retrieval direction; the legend sits above the panels so it never hides a line.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
 WIDTH_IN = 7.0
 HEIGHT_IN = 2.7
 CONTEXTS = ("paper", "notebook", "talk", "poster")
+LEGEND_COLUMNS = 5  # at most, so nine method names fit the width
 
 
 def method_styles(methods: Iterable[str]) -> dict[str, tuple[Any, str]]:
@@ -182,7 +184,11 @@ def _panels(
     methods = sorted(data["method"].unique())
     styles = method_styles(methods)
     with sns.plotting_context(context), sns.axes_style("ticks"):
-        figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout="constrained")
+        # Sizes are for a paper; larger contexts get a proportionally larger canvas.
+        scale = (
+            sns.plotting_context(context)["font.size"] / sns.plotting_context("paper")["font.size"]
+        )
+        figure = Figure(figsize=(WIDTH_IN * scale, HEIGHT_IN * scale), layout="constrained")
         axes = figure.subplots(1, len(DIRECTIONS), sharey=True)
         for axis, (direction, name) in zip(axes, DIRECTIONS.items(), strict=True):
             sns.lineplot(
@@ -212,7 +218,7 @@ def _panels(
             handles,
             labels,
             loc="outside upper center",
-            ncol=min(len(labels), 9),
+            ncol=math.ceil(len(labels) / math.ceil(len(labels) / LEGEND_COLUMNS)),  # even rows
             frameon=False,
             title=title,
         )
