@@ -272,7 +272,7 @@ class SSAHTraining:
         self.stored_feature = torch.randn(self.n, p.semantic_dim, generator=generator).to(device)
         self.stored_hash = torch.randn(self.n, bits, generator=generator).to(device)
         self.optimisers = {
-            name: torch.optim.Adam(self._trained_parameters(name))
+            name: torch.optim.Adam(self._trained_parameters(name), fused=True)
             for name in ("label", "discriminator", "image", "text")
         }
 
