@@ -12,13 +12,14 @@ DIRECTIONS = {"i2t": "Image->Text", "t2i": "Text->Image"}
 
 def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per (cell, direction, metric[, k]): dataset, method, bits, seed, status,
-    supervised, direction, metric, k, value, n_retrieval. Failed cells keep one row
-    with status 'failed'."""
+    supervised, zero_relevant (the record's policy), direction, metric, k, value,
+    n_retrieval. Failed cells keep one row with status 'failed'."""
     rows = []
     for record in records:
         cell = {key: record[key] for key in ("dataset", "method", "bits", "seed")}
         cell["status"] = record["status"]
         cell["supervised"] = record.get("supervised", False)
+        cell["zero_relevant"] = (record.get("protocol") or {}).get("zero_relevant")
         if record["status"] != "ok":
             rows.append({**cell, "direction": None, "metric": None, "k": None, "value": None})
             continue
@@ -36,6 +37,7 @@ def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
         "seed",
         "status",
         "supervised",
+        "zero_relevant",
         "direction",
         "metric",
         "k",

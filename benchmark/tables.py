@@ -115,6 +115,12 @@ def select(
         ks = sorted(frame.loc[frame["metric"].eq(metric.name), "k"].dropna().astype(int).unique())
         recorded = f" (recorded K: {', '.join(map(str, ks))})" if ks else ""
         raise CmhbenchError(f"no records have {metric.label}{recorded}")
+    policies = sorted(frame.loc[chosen, "zero_relevant"].dropna().unique())
+    if len(policies) > 1:
+        raise CmhbenchError(
+            f"the records mix zero_relevant policies ({', '.join(policies)}); "
+            "a table averages one: select datasets or methods that share it"
+        )
     return frame[chosen | frame["status"].ne("ok")]
 
 

@@ -156,6 +156,14 @@ def test_published_rows_are_marked_unranked_and_cited():
         build_table(records_frame(items), parse_metric("map@50"), with_published=True)
 
 
+def test_records_with_different_zero_relevant_policies_are_not_averaged():
+    items = [record("ucch", 16, 0, 0.7, 0.6), record("ucch", 16, 1, 0.8, 0.6)]
+    items[0]["protocol"] = {"zero_relevant": "count"}
+    items[1]["protocol"] = {"zero_relevant": "exclude"}
+    with pytest.raises(CmhbenchError, match="mix zero_relevant policies"):
+        build_table(records_frame(items), parse_metric("map"))
+
+
 @pytest.mark.parametrize(
     ("text", "name", "k"),
     [("map", "map", None), ("MAP@50", "map_at_k", 50), ("precision@100", "precision_at_k", 100)],
