@@ -176,7 +176,8 @@ def cells_command(
         from cmhbench.experiment import read_experiment
 
         declared = read_experiment(config)
-        if results_dir == Path("results/runs") and "out" in declared:
+        folder_given = click.get_current_context().get_parameter_source("results_dir")
+        if folder_given is click.core.ParameterSource.DEFAULT and "out" in declared:
             results_dir = declared["out"]
     if not results_dir.is_dir():
         raise CmhbenchError(f"results folder not found: {results_dir}")
