@@ -169,6 +169,8 @@ RUN_FILE_OPTIONS = (
     "bits",
     "seeds",
     "device",
+    "jobs",
+    "cell_timeout",
     "out",
     "zero_relevant",
     "data_root",
@@ -202,7 +204,21 @@ RUN_FILE_OPTIONS = (
     "--device",
     default="auto",
     show_default=True,
-    help="auto (CUDA when available), cpu, cuda or cuda:N.",
+    help="auto (CUDA when available), cpu, cuda, cuda:N, or cuda:0,cuda:1 to spread cells.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Cells trained at once, in joblib worker processes.",
+)
+@click.option(
+    "--cell-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop a cell's training after this long and record it as 'timeout'.",
 )
 @click.option(
     "--out",
@@ -239,6 +255,8 @@ def run_command(
     bits: str,
     seeds: str,
     device: str,
+    jobs: int,
+    cell_timeout: float | None,
     out: Path,
     assignments: tuple[str, ...],
     force: bool,
@@ -280,6 +298,8 @@ def run_command(
         out=out,
         assignments=[*declared.get("set", []), *assignments],
         device=chosen("device", device),
+        jobs=chosen("jobs", jobs),
+        cell_timeout_s=chosen("cell_timeout", cell_timeout),
         force=force,
         retry_failed=retry_failed,
         progress=progress,
@@ -299,7 +319,7 @@ def run_command(
     if failed:
         for record in failed:
             click.echo(
-                f"failed: {record['dataset']}/{record['method']} {record['bits']} bits "
+                f"{record['status']}: {record['dataset']}/{record['method']} {record['bits']} bits "
                 f"seed {record['seed']}: {record['error']['message']}",
                 err=True,
             )

@@ -33,3 +33,11 @@ class DivergenceError(CmhbenchError):
             f"loss diverged to {value} at epoch {epoch}, step {step}; "
             "try a smaller learning rate (--set lr=...)"
         )
+
+
+class CellTimeout(CmhbenchError):
+    """A cell's training ran past its ``--cell-timeout``."""
+
+    def __init__(self, limit_s: float, epoch: int, step: int):
+        self.limit_s, self.epoch, self.step = limit_s, epoch, step
+        super().__init__(f"training passed the cell time limit of {limit_s:g} s at epoch {epoch}")

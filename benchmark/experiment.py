@@ -35,15 +35,17 @@ LIST_KEYS = ("methods", "datasets")
 INT_LIST_KEYS = ("bits", "seeds")
 STRING_KEYS = ("device", "zero_relevant")
 PATH_KEYS = ("out", "data_root")
-KEYS = (*LIST_KEYS, *INT_LIST_KEYS, *STRING_KEYS, *PATH_KEYS, "set")
+NUMBER_KEYS = ("jobs", "cell_timeout")
+KEYS = (*LIST_KEYS, *INT_LIST_KEYS, *STRING_KEYS, *PATH_KEYS, *NUMBER_KEYS, "set")
 
 
 def read_experiment(path: Path) -> dict[str, Any]:
     """The run options a TOML file declares, in the form the ``run`` command takes.
 
     Returns a dict with any of: methods/datasets/bits/seeds as comma strings (the
-    command line's form, so the same checks apply), device, zero_relevant, out and
-    data_root as paths, and ``set`` as a list of ``KEY=VALUE`` strings.
+    command line's form, so the same checks apply), device, zero_relevant, jobs,
+    cell_timeout (seconds), out and data_root as paths, and ``set`` as a list of
+    ``KEY=VALUE`` strings.
 
     Raises:
         CmhbenchError: missing or unparsable file, an unknown key (with the closest
@@ -84,6 +86,11 @@ def _convert(path: Path, key: str, value: Any) -> Any:
     if key in STRING_KEYS:
         if not isinstance(value, str):
             raise CmhbenchError(f"{where} must be a string, got {value!r}")
+        return value
+    if key in NUMBER_KEYS:
+        wanted = int if key == "jobs" else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted) or value <= 0:
+            raise CmhbenchError(f"{where} must be a positive number, got {value!r}")
         return value
     if key in PATH_KEYS:
         if not isinstance(value, str) or not value:

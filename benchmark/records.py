@@ -92,8 +92,18 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 
 
 def write_record(path: Path, record: dict[str, Any]) -> None:
+    """Write a record with ``record_sha256``, the hash of its content, so that a
+    record edited by hand is recognised on the next read."""
+    record["record_sha256"] = content_hash(record)
     text = json.dumps(record, indent=2, sort_keys=True, default=_jsonable, allow_nan=False)
     atomic_write_bytes(path, (text + "\n").encode())
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    """SHA-256 of the record's canonical JSON without its own ``record_sha256``."""
+    body = {key: value for key, value in record.items() if key != "record_sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=_jsonable)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def write_codes(path: Path, arrays: dict[str, np.ndarray]) -> str:
@@ -106,12 +116,16 @@ def write_codes(path: Path, arrays: dict[str, np.ndarray]) -> str:
 
 
 def read_record(path: Path) -> dict[str, Any] | None:
-    """The record at ``path``, or None when it is missing or unreadable."""
+    """The record at ``path``, or None when it is missing, does not parse, has
+    another schema version, or no longer matches its ``record_sha256`` (edited)."""
     try:
         record = json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("schema_version") != SCHEMA_VERSION:
+        return None
+    stored = record.get("record_sha256")
+    if stored is not None and stored != content_hash(record):
         return None
     return record
 
@@ -164,6 +178,26 @@ def environment() -> dict[str, Any]:
         except PackageNotFoundError:
             versions[package] = None
     return {"versions": versions, "platform": platform.platform(), "git_revision": git_revision()}
+
+
+def device_name(device: str) -> str:
+    """The GPU's name for a CUDA device, else the CPU's model name."""
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.get_device_name(torch.device(device))
+    return _cpu_model()
+
+
+@functools.cache
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def git_revision() -> str | None:

@@ -1,29 +1,27 @@
 """Run a grid: every method on every dataset at every code length and seed.
 
-Each cell trains one method, encodes the query and retrieval parts in both
-modalities, scores both directions with :mod:`cmhbench.metrics` and writes its
-record (see :mod:`cmhbench.records`). A cell that raises is recorded as ``failed``
-with its error and the grid goes on. Cells already done with the same
-configuration are skipped, so a killed run resumes where it stopped.
+The runner expands the grid, skips cells already done with the same
+configuration (so a killed run resumes where it stopped), claims each remaining
+cell (:mod:`cmhbench.claims`, so two runs on one folder never train the same
+cell) and hands it to :func:`cmhbench.cellwork.execute_cell`, in this process or
+in ``jobs`` joblib workers. Records and codes are written here, atomically, as
+cells finish. A cell that raises is recorded as ``failed`` (or ``timeout``) with
+its error and the grid goes on.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import time
-import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
-from cmhbench import metrics, records
-from cmhbench.data import MODALITIES, CrossModalData
+from cmhbench import claims, metrics, records
+from cmhbench.cellwork import CellTask, describe_dataset, execute_cell
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
 
@@ -51,7 +49,10 @@ class GridSpec:
         seeds: training seeds (the data's own seed stays ``data_seed``).
         out: results folder.
         assignments: ``--set`` items (``key=value`` or ``method.key=value``).
-        device: 'auto', 'cpu', 'cuda' or 'cuda:N'.
+        device: 'auto', 'cpu', 'cuda' or 'cuda:N', or a comma list of CUDA devices
+            that cells are spread over.
+        jobs: cells trained at once (joblib worker processes when above 1).
+        cell_timeout_s: seconds a cell's training may take (None: no limit).
         force: redo cells that are already done.
         retry_failed: redo cells recorded as failed.
         progress: show progress bars.
@@ -68,6 +69,8 @@ class GridSpec:
     out: Path = Path("results/runs")
     assignments: list[str] = field(default_factory=list)
     device: str = "auto"
+    jobs: int = 1
+    cell_timeout_s: float | None = None
     force: bool = False
     retry_failed: bool = False
     progress: bool = True
@@ -79,95 +82,208 @@ class GridSpec:
 
 
 def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
-    """Run (or resume) a grid and return the record of every cell, in grid order.
+    """Run (or resume) a grid; return the records of its cells in grid order (cells
+    that another run holds right now are left out, with a warning).
 
     Raises:
-        CmhbenchError: for bad names, ``--set`` items or devices, before any training.
+        CmhbenchError: for bad names, ``--set`` items or devices before any
+            training, and when the results folder cannot be written.
     """
     from cmhbench.datasets import dataset_key, dataset_loader
     from cmhbench.registry import get_method
-    from cmhbench.training import resolve_device
 
     classes = {name: get_method(name) for name in spec.methods}
     overrides = resolve_overrides(classes, spec.assignments)
-    # Build every loader and method once first, so that a bad name or value fails before
-    # any training. Per-dataset method defaults are keyed by the registered name.
-    loaders = [
-        (dataset_key(item), dataset_loader(item, data_root=spec.data_root))
-        for item in spec.datasets
-    ]
-    for _, loader in loaders:
+    devices = resolve_devices(spec.device)
+    if spec.jobs < 1:
+        raise CmhbenchError(f"--jobs must be at least 1, got {spec.jobs}")
+    # Check every loader, data file and method setting before any training.
+    # Per-dataset method defaults are keyed by the registered name.
+    keys = [dataset_key(item) for item in spec.datasets]
+    for item in spec.datasets:
+        loader = dataset_loader(item, data_root=spec.data_root)
         if hasattr(loader, "files"):
-            loader.files()  # a missing data file is reported now, not after other training
+            loader.files()
     for name, cls in classes.items():
-        for key, _ in loaders:
+        for key in keys:
             cls(spec.bits[0], **_settings(cls, key, overrides[name]))
-    device = str(resolve_device(spec.device))
-    protocol = {
-        "metrics_version": metrics.METRICS_VERSION,
-        "zero_relevant": spec.zero_relevant,
-        "map_k": list(spec.map_k),
-        "topk": list(spec.topk),
-    }
-    results: list[dict[str, Any]] = []
-    total = len(spec.datasets) * len(spec.methods) * len(spec.bits) * len(spec.seeds)
-    bar = tqdm(total=total, desc="grid", unit="cell", disable=None if spec.progress else True)
-    for key, loader in loaders:
-        unsupervised_data = loader.load(seed=spec.data_seed)
-        views = {False: unsupervised_data}
-        if any(cls.info.supervised for cls in classes.values()):
-            views[True] = supervised_view(unsupervised_data, loader, spec.data_seed)
-        fingerprints = {supervised: data.fingerprint() for supervised, data in views.items()}
-        for cell in _cells(unsupervised_data.name, spec):
+    done: dict[int, dict[str, Any]] = {}
+    pending: list[tuple[int, CellTask]] = []
+    for item, key in zip(spec.datasets, keys, strict=True):
+        described = describe_dataset(item, spec.data_root, spec.data_seed)
+        for cell in _cells(described["name"], spec):
+            order = len(done) + len(pending)
             cls = classes[cell.method]
-            data, fingerprint = views[cls.info.supervised], fingerprints[cls.info.supervised]
-            method = cls(cell.bits, **_settings(cls, key, overrides[cell.method]))
-            cell_spec = {
-                "dataset": cell.dataset,
-                "data_fingerprint": fingerprint,
-                "method": cell.method,
-                "bits": cell.bits,
-                "seed": cell.seed,
-                "config": dataclasses.asdict(method.params),
-                "supervised": cls.info.supervised,
-                "protocol": protocol,
-            }
-            record_path, codes_path = records.cell_paths(
-                spec.out, cell.dataset, cell.method, cell.bits, cell.seed
-            )
-            previous = records.read_record(record_path)
-            wanted = records.config_hash(cell_spec)
-            bar.set_postfix_str(f"{cell.method} {cell.bits} bits")
-            if _should_skip(previous, wanted, spec):
-                log.info("skip %s (done)", record_path)
-                results.append(previous)
-                bar.update()
-                continue
-            record = run_cell(data, method, cell_spec, wanted, device, codes_path, spec)
-            records.write_record(record_path, record)
-            if record["status"] != "ok":
-                log.warning("%s failed: %s", record_path, record["error"]["message"])
-            results.append(record)
-            bar.update()
-    bar.close()
-    return results
-
-
-def supervised_view(data: CrossModalData, loader: Any, seed: int) -> CrossModalData:
-    """The data a supervised method trains on: a seeded sample of the retrieval set of
-    the loader's ``supervised_train_size`` pairs (5,000 for the field's datasets, as in
-    UCCH's comparison), or the data unchanged where the loader sets none (the embedded
-    data, a user's file, or a split the user chose)."""
-    from cmhbench.datasets.splits import sample_training_set
-
-    size = getattr(loader, "supervised_train_size", None)
-    if size is None or size >= data.retrieval_idx.size:
-        return data
-    return dataclasses.replace(
-        data,
-        train_idx=sample_training_set(data.retrieval_idx, size, seed),
-        split={**data.split, "supervised_train": f"{size} retrieval pairs sampled", "seed": seed},
+            settings = _settings(cls, key, overrides[cell.method])
+            task = _task(spec, item, cell, cls, settings, described, devices, len(pending))
+            previous = _previous_record(spec.out, cell)
+            if _should_skip(previous, task.config_hash, spec):
+                log.info("skip %s (done)", _record_path(spec.out, cell))
+                done[order] = previous
+            else:
+                pending.append((order, task))
+    bar = tqdm(
+        total=len(done) + len(pending),
+        initial=len(done),
+        desc="grid",
+        unit="cell",
+        disable=None if spec.progress else True,
     )
+    held: set[Path] = set()
+    try:
+        for order, (record, arrays) in _execute(
+            _claimed(pending, spec, done, held), spec.jobs, bar
+        ):
+            _save(spec.out, record, arrays, held)
+            done[order] = record
+            bar.update()
+    finally:
+        for path in held:
+            claims.release(path)
+        bar.close()
+    if len(done) < bar.total:
+        log.warning(
+            "%d cell(s) are being run by another cmhbench process; rerun to include them",
+            bar.total - len(done),
+        )
+    return [done[order] for order in sorted(done)]
+
+
+def resolve_devices(spec: str) -> list[str]:
+    """The devices cells run on: one entry, or a comma list of CUDA devices."""
+    from cmhbench.training import resolve_device
+
+    items = [item.strip() for item in spec.split(",") if item.strip()]
+    if not items:
+        raise CmhbenchError("--device needs a value: auto, cpu, cuda, cuda:N or cuda:0,cuda:1")
+    devices = [str(resolve_device(item)) for item in items]
+    if len(devices) > 1 and any(not d.startswith("cuda") for d in devices):
+        raise CmhbenchError(f"a device list spreads cells over GPUs; got {spec!r}")
+    return devices
+
+
+def _task(
+    spec: GridSpec,
+    item: str,
+    cell: Cell,
+    cls: type[Method],
+    settings: dict[str, Any],
+    described: dict[str, Any],
+    devices: list[str],
+    position: int,
+) -> CellTask:
+    method = cls(cell.bits, **settings)
+    cell_spec = {
+        "dataset": cell.dataset,
+        "data_fingerprint": described["fingerprints"][cls.info.supervised],
+        "method": cell.method,
+        "bits": cell.bits,
+        "seed": cell.seed,
+        "config": dataclasses.asdict(method.params),
+        "supervised": cls.info.supervised,
+        "protocol": {
+            "metrics_version": metrics.METRICS_VERSION,
+            "zero_relevant": spec.zero_relevant,
+            "map_k": list(spec.map_k),
+            "topk": list(spec.topk),
+        },
+    }
+    return CellTask(
+        dataset=item,
+        data_root=spec.data_root,
+        data_seed=spec.data_seed,
+        method=cell.method,
+        settings=settings,
+        bits=cell.bits,
+        seed=cell.seed,
+        cell_spec=cell_spec,
+        config_hash=records.config_hash(cell_spec),
+        device=devices[position % len(devices)],
+        progress=spec.progress and spec.jobs == 1,
+        zero_relevant=spec.zero_relevant,
+        map_k=spec.map_k,
+        topk=spec.topk,
+        timeout_s=spec.cell_timeout_s,
+    )
+
+
+def _claimed(
+    pending: list[tuple[int, CellTask]],
+    spec: GridSpec,
+    done: dict[int, dict[str, Any]],
+    held: set[Path],
+) -> Iterator[tuple[int, CellTask]]:
+    """The pending cells this run claims, one at a time as workers ask for work; a
+    cell another run finished meanwhile is taken as done."""
+    for order, task in pending:
+        path = _record_path(
+            spec.out, Cell(task.cell_spec["dataset"], task.method, task.bits, task.seed)
+        )
+        try:
+            claimed = claims.try_claim(path)
+        except OSError as exc:
+            raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
+        if not claimed:
+            log.warning("skip %s: another cmhbench run is training it", path)
+            continue
+        held.add(path)
+        previous = records.read_record(path)
+        if _should_skip(previous, task.config_hash, spec):
+            done[order] = previous
+            claims.release(path)
+            held.discard(path)
+            continue
+        yield order, task
+
+
+def _execute(
+    tasks: Iterable[tuple[int, CellTask]], jobs: int, bar: tqdm
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(grid position, record with its codes) of each cell as it finishes."""
+
+    def work(order: int, task: CellTask) -> tuple[int, tuple[dict[str, Any], Any]]:
+        return order, execute_cell(task)
+
+    if jobs == 1:
+        for order, task in tasks:
+            bar.set_postfix_str(f"{task.method} {task.bits} bits")
+            yield work(order, task)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
+    yield from parallel(delayed(work)(order, task) for order, task in tasks)
+
+
+def _save(out: Path, record: dict[str, Any], arrays: Any, held: set[Path]) -> None:
+    """Write a finished cell's codes, then its record, then drop its claim."""
+    path, codes_path = records.cell_paths(
+        out, record["dataset"], record["method"], record["bits"], record["seed"]
+    )
+    try:
+        if arrays is not None:
+            sha = records.write_codes(codes_path, arrays)
+            record["codes"] = {"file": codes_path.name, "sha256": sha}
+        records.write_record(path, record)
+    except OSError as exc:
+        raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
+    if record["status"] != "ok":
+        log.warning("%s %s: %s", path, record["status"], record["error"]["message"])
+    claims.release(path)
+    held.discard(path)
+
+
+def _record_path(out: Path, cell: Cell) -> Path:
+    return records.cell_paths(out, cell.dataset, cell.method, cell.bits, cell.seed)[0]
+
+
+def _previous_record(out: Path, cell: Cell) -> dict[str, Any] | None:
+    """The cell's record, or None; a record that exists but does not parse is reported."""
+    path = _record_path(out, cell)
+    record = records.read_record(path)
+    if record is None and path.exists():
+        log.warning("%s is truncated, edited or of another schema; the cell runs again", path)
+    return record
 
 
 def _settings(cls: type[Method], dataset: str, overrides: dict[str, str]) -> dict[str, Any]:
@@ -188,128 +304,3 @@ def _should_skip(previous: dict[str, Any] | None, wanted: str, spec: GridSpec) -
     if previous.get("status") == "ok":
         return True
     return not spec.retry_failed
-
-
-def run_cell(
-    data: CrossModalData,
-    method: Method,
-    cell_spec: dict[str, Any],
-    config_hash: str,
-    device: str,
-    codes_path: Path,
-    spec: GridSpec,
-) -> dict[str, Any]:
-    """Train, encode and evaluate one cell; never raises for a failing method."""
-    record: dict[str, Any] = {
-        "schema_version": records.SCHEMA_VERSION,
-        **{key: cell_spec[key] for key in ("dataset", "method", "bits", "seed", "config")},
-        "config_hash": config_hash,
-        "supervised": cell_spec["supervised"],
-        "trained_with_labels": method.uses_labels,
-        "protocol": cell_spec["protocol"],
-        "data": {
-            "fingerprint": cell_spec["data_fingerprint"],
-            "split": data.split,
-            "split_sha256": data.split_hash(),
-            **data.summary(),
-        },
-        "paper": method.info.citation(),
-        "device": device,
-        "started_at": _now(),
-        **records.environment(),
-    }
-    timings: dict[str, float] = {}
-    try:
-        start = time.perf_counter()
-        method.fit(
-            data.part("train", with_labels=method.uses_labels),
-            device=device,
-            seed=cell_spec["seed"],
-            progress=spec.progress,
-        )
-        timings["fit_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        codes = {
-            f"{modality}_{part}": _checked_codes(
-                method.encode(data.part(part).features(modality), modality),
-                data.indices(part).size,
-                method.bits,
-                f"{modality} {part}",
-            )
-            for part in ("query", "retrieval")
-            for modality in MODALITIES
-        }
-        timings["encode_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        query_labels = data.labels[data.query_idx]
-        retrieval_labels = data.labels[data.retrieval_idx]
-        scores = metrics.evaluate_both_directions(
-            codes,
-            query_labels,
-            retrieval_labels,
-            map_k=spec.map_k,
-            topk=spec.topk,
-            zero_relevant=spec.zero_relevant,
-            device=device if device.startswith("cuda") else None,
-        )
-        timings["eval_s"] = time.perf_counter() - start
-        sha = records.write_codes(
-            codes_path,
-            {
-                **codes,
-                "query_labels": query_labels,
-                "retrieval_labels": retrieval_labels,
-                "query_idx": data.query_idx,
-                "retrieval_idx": data.retrieval_idx,
-            },
-        )
-        record.update(
-            status="ok",
-            error=None,
-            metrics={direction: m.to_dict() for direction, m in scores.items()},
-            codes={"file": codes_path.name, "sha256": sha},
-            loss_history=method.training_history(),
-        )
-    except Exception as exc:  # a failing cell must not stop the grid
-        record.update(
-            status="failed",
-            error={
-                "type": type(exc).__name__,
-                "message": str(exc),
-                "traceback": traceback.format_exc(),
-            },
-            metrics=None,
-            codes=None,
-            loss_history=method.training_history(),
-        )
-    record.update(
-        timings=timings,
-        **_peak_memory(device),
-        finished_at=_now(),
-    )
-    return record
-
-
-def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
-    """Check that ``encode`` returned int8 {-1,+1} codes of the right shape."""
-    if not isinstance(codes, np.ndarray) or codes.shape != (rows, bits):
-        shape = getattr(codes, "shape", type(codes).__name__)
-        raise CmhbenchError(f"encode() returned {shape} for {what}; expected ({rows}, {bits})")
-    if codes.dtype != np.int8 or not np.isin(codes, (-1, 1)).all():
-        raise CmhbenchError(f"encode() must return int8 codes in {{-1, +1}} ({what})")
-    return codes
-
-
-def _peak_memory(device: str) -> dict[str, float]:
-    """``peak_memory_mb`` (host, process peak so far) and, on a GPU, ``peak_gpu_memory_mb``."""
-    peak = {"peak_memory_mb": records.peak_memory_mb()}
-    if device.startswith("cuda"):
-        import torch
-
-        peak["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-        torch.cuda.reset_peak_memory_stats(device)
-    return peak
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

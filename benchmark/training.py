@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from cmhbench.data import Modality, PairedSet
-from cmhbench.errors import CmhbenchError, DivergenceError
+from cmhbench.errors import CellTimeout, CmhbenchError, DivergenceError
 from cmhbench.method import Method, as_sign_codes
 
 
@@ -124,11 +127,29 @@ def make_optimizer(
     raise CmhbenchError(f"unknown optimizer {config.optimizer!r}; use adam or sgd")
 
 
+_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("cmhbench_deadline", default=None)
+
+
+@contextmanager
+def cell_deadline(limit_s: float | None) -> Iterator[None]:
+    """Within the block, :func:`check_finite` (called at every training step of every
+    method) raises :class:`CellTimeout` once ``limit_s`` seconds have passed."""
+    token = _DEADLINE.set(None if limit_s is None else (time.monotonic() + limit_s, limit_s))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 def check_finite(loss: torch.Tensor, epoch: int, step: int) -> float:
-    """The loss as a float; raises :class:`DivergenceError` when it is NaN or infinite."""
+    """The loss as a float; raises :class:`DivergenceError` when it is NaN or infinite,
+    and :class:`CellTimeout` past the cell's deadline."""
     value = float(loss.detach())
     if not math.isfinite(value):
         raise DivergenceError(epoch, step, value)
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline[0]:
+        raise CellTimeout(deadline[1], epoch, step)
     return value
 
 

@@ -3,11 +3,13 @@
 ``projection``: random-projection hashing (sign of a seeded Gaussian projection of
 centred features, one projection per modality, shared through a least-squares fit
 of the text features onto the image projection). It trains in milliseconds, can
-be told to sleep (``delay``) or to fail at one code length (``fail_bits``).
+be told to sleep (``delay``), to fail at one code length (``fail_bits``), or to
+append "bits seed pid" to a file at every fit (``trace``).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
 class ProjectionParams:
     delay: float = hyperparameter(0.0, "test fixture")
     fail_bits: int = hyperparameter(0, "test fixture: raise when bits equals this")
+    trace: str = hyperparameter("", "test fixture: file that logs every fit")
 
 
 class ProjectionHash(Method):
@@ -31,6 +34,9 @@ class ProjectionHash(Method):
     def fit(self, data, *, device="cpu", seed=0, progress=False):
         if self.bits == self.params.fail_bits:
             raise RuntimeError(f"fixture failure at {self.bits} bits")
+        if self.params.trace:
+            with open(self.params.trace, "a") as handle:
+                handle.write(f"{self.bits} {seed} {os.getpid()}\n")
         time.sleep(self.params.delay)
         rng = np.random.default_rng(seed)
         self.mean = {"image": data.image.mean(0), "text": data.text.mean(0)}

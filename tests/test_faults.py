@@ -1,0 +1,174 @@
+"""Faults, with real processes: concurrent runs, stale claims, damaged records, time
+limits, diverging losses, unwritable folders; and parallel runs that match serial ones."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import FAST_TRIPLET, cmhbench_command
+
+from cmhbench import claims
+from cmhbench.cli import cli
+from cmhbench.records import read_codes, read_record, write_record
+
+BITS = "8,16,24,32,40,48"
+
+
+def projection_run(out, *extra: str) -> list[str]:
+    return [
+        *cmhbench_command(),
+        "run",
+        "--methods",
+        "projection",
+        "--bits",
+        BITS,
+        "--out",
+        str(out),
+        "--no-progress",
+        *extra,
+    ]
+
+
+def test_two_runs_on_one_folder_train_each_cell_once(plugin, tmp_path):
+    trace = tmp_path / "fits.txt"
+    command = projection_run(tmp_path / "runs", "--set", "delay=1.0", "--set", f"trace={trace}")
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.2)
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for process in (first, second):
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    fits = [line.split() for line in trace.read_text().splitlines()]
+    assert sorted(int(bits) for bits, _, _ in fits) == [int(b) for b in BITS.split(",")]
+    assert {int(pid) for _, _, pid in fits} == {first.pid, second.pid}
+    folder = tmp_path / "runs" / "synthetic" / "projection"
+    for bits in BITS.split(","):
+        assert read_record(folder / f"bits{bits}-seed0.json")["status"] == "ok"
+    assert not list(folder.glob("*.claim"))
+
+
+def test_a_live_claim_is_respected_and_a_stale_one_taken_over(plugin, tmp_path):
+    folder = tmp_path / "synthetic" / "projection"
+    live = folder / "bits8-seed0.json"
+    assert claims.try_claim(live)  # held by this (living) test process
+    dead = _dead_pid()
+    stale = folder / "bits16-seed0.json"
+    claims.claim_path(stale).write_text(
+        json.dumps({"host": os.uname().nodename, "pid": dead, "since": 0})
+    )
+    result = subprocess.run(
+        projection_run(tmp_path, "--bits", "8,16"), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "another cmhbench run is training it" in result.stderr
+    assert not live.exists() and read_record(stale)["status"] == "ok"
+    claims.release(live)
+
+
+def _dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+@pytest.mark.parametrize("damage", ["truncate", "edit"])
+def test_a_damaged_record_is_reported_and_the_cell_redone(plugin, tmp_path, damage):
+    command = projection_run(tmp_path, "--bits", "8")
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    path = tmp_path / "synthetic" / "projection" / "bits8-seed0.json"
+    original = json.loads(path.read_text())
+    if damage == "truncate":
+        path.write_text(path.read_text()[:100])
+    else:
+        path.write_text(json.dumps({**original, "metrics": {**original["metrics"], "i2t": {}}}))
+    assert read_record(path) is None
+    rerun = subprocess.run(command, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "is truncated, edited or of another schema; the cell runs again" in rerun.stderr
+    redone = read_record(path)
+    assert redone["metrics"] == original["metrics"]
+    assert redone["started_at"] >= original["started_at"]
+
+
+def test_cell_timeout_is_enforced_inside_training_and_the_grid_goes_on(tmp_path):
+    args = ["run", "--methods", "cvh,triplet", "--bits", "8", "--out", str(tmp_path)]
+    args += ["--cell-timeout", "1", "--set", "triplet.epochs=100000", "--no-progress"]
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, args)
+    assert time.monotonic() - started < 60
+    assert result.exit_code == 1
+    timed_out = read_record(tmp_path / "synthetic" / "triplet" / "bits8-seed0.json")
+    assert timed_out["status"] == "timeout"
+    assert "cell time limit of 1 s" in timed_out["error"]["message"]
+    assert read_record(tmp_path / "synthetic" / "cvh" / "bits8-seed0.json")["status"] == "ok"
+    assert "timeout: synthetic/triplet 8 bits seed 0" in result.stderr
+
+
+def test_a_diverging_loss_is_recorded_with_epoch_and_value(tmp_path):
+    args = ["run", "--methods", "triplet", "--bits", "8", "--out", str(tmp_path), "--no-progress"]
+    args += [*FAST_TRIPLET, "--set", "lr=1e30"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    record = read_record(tmp_path / "synthetic" / "triplet" / "bits8-seed0.json")
+    assert record["status"] == "failed" and record["error"]["type"] == "DivergenceError"
+    assert "loss diverged to" in record["error"]["message"]
+    assert "at epoch" in record["error"]["message"]
+
+
+def test_an_unwritable_folder_is_one_clear_error_and_no_partial_record(plugin, tmp_path):
+    (tmp_path / "synthetic").write_text("a file where the dataset folder belongs")
+    result = subprocess.run(projection_run(tmp_path, "--bits", "8"), capture_output=True, text=True)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: cannot write results to") and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["synthetic"]
+
+
+def test_jobs_2_gives_the_serial_results_and_loads_data_once_per_worker(tmp_path):
+    common = ["--methods", "cvh,triplet", "--bits", "8,16", "--no-progress", *FAST_TRIPLET]
+    runner = CliRunner()
+    serial = runner.invoke(cli, ["run", *common, "--out", str(tmp_path / "serial")])
+    parallel = runner.invoke(cli, ["run", *common, "--out", str(tmp_path / "jobs"), "--jobs", "2"])
+    assert serial.exit_code == 0 and parallel.exit_code == 0, parallel.output
+    loads = []
+    for method in ("cvh", "triplet"):
+        for bits in (8, 16):
+            name = f"synthetic/{method}/bits{bits}-seed0"
+            one = read_record(tmp_path / "serial" / f"{name}.json")
+            two = read_record(tmp_path / "jobs" / f"{name}.json")
+            assert one["metrics"] == two["metrics"]
+            codes_one = read_codes(tmp_path / "serial" / f"{name}.npz")
+            codes_two = read_codes(tmp_path / "jobs" / f"{name}.npz")
+            assert all(np.array_equal(codes_one[k], codes_two[k]) for k in codes_one)
+            loads.append("load_s" in two["timings"])
+    assert 1 <= sum(loads) <= 2  # each worker process loads the data at most once
+
+
+def test_same_seed_same_codes_and_metrics_on_the_cpu(tmp_path):
+    args = ["run", "--methods", "triplet", "--bits", "16", "--no-progress", *FAST_TRIPLET]
+    runner = CliRunner()
+    for out in ("a", "b"):
+        assert runner.invoke(cli, [*args, "--out", str(tmp_path / out)]).exit_code == 0
+    name = "synthetic/triplet/bits16-seed0"
+    first, second = (read_codes(tmp_path / out / f"{name}.npz") for out in ("a", "b"))
+    assert all(np.array_equal(first[key], second[key]) for key in first)
+    metrics = [read_record(tmp_path / out / f"{name}.json")["metrics"] for out in ("a", "b")]
+    assert metrics[0] == metrics[1]
+
+
+def test_records_carry_provenance(tmp_path):
+    args = ["run", "--methods", "cvh", "--bits", "8", "--out", str(tmp_path), "--no-progress"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    record = read_record(tmp_path / "synthetic" / "cvh" / "bits8-seed0.json")
+    assert record["versions"]["cmhbench"] and record["versions"]["torch"]
+    assert record["device"] == "cpu" and record["device_name"]
+    assert len(record["data"]["split_sha256"]) == 64 and record["git_revision"] is not None
+    assert record["worker"]["pid"] == os.getpid()
+    write_record(tmp_path / "copy.json", dict(record))
+    assert read_record(tmp_path / "copy.json") == record
