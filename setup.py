@@ -44,6 +44,9 @@ setup(
         "h5py>=3.9",  # MATLAB v7.3 and HDF5 feature files
         "tomli>=2.0; python_version < '3.11'",  # experiment files (tomllib from 3.11)
     ],
-    extras_require={"dev": ["pytest>=8", "ruff>=0.5"]},
+    extras_require={
+        "cluster": ["distributed>=2024.1"],  # --cluster (dask.distributed)
+        "dev": ["pytest>=8", "ruff>=0.5", "distributed>=2024.1"],
+    },
     entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},
 )

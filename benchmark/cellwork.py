@@ -200,6 +200,24 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
     return record, arrays
 
 
+def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> dict[str, Any]:
+    """The record of a cell that never returned a result (its worker died)."""
+    spec = task.cell_spec
+    return {
+        "schema_version": records.SCHEMA_VERSION,
+        **{key: spec[key] for key in ("dataset", "method", "bits", "seed", "config")},
+        "config_hash": task.config_hash,
+        "supervised": spec["supervised"],
+        "protocol": spec["protocol"],
+        "data": {"fingerprint": spec["data_fingerprint"]},
+        "status": "failed",
+        "error": {"type": error_type, "message": message, "traceback": ""},
+        "metrics": None,
+        "codes": None,
+        "finished_at": _now(),
+    }
+
+
 def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
     """Check that ``encode`` returned int8 {-1,+1} codes of the right shape."""
     if not isinstance(codes, np.ndarray) or codes.shape != (rows, bits):

@@ -170,6 +170,7 @@ RUN_FILE_OPTIONS = (
     "seeds",
     "device",
     "jobs",
+    "cluster",
     "cell_timeout",
     "out",
     "zero_relevant",
@@ -214,6 +215,13 @@ RUN_FILE_OPTIONS = (
     help="Cells trained at once, in joblib worker processes.",
 )
 @click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS",
+    help="Run the cells on a dask.distributed scheduler (tcp://host:8786), "
+    "or on local:N, a cluster of N worker processes on this machine.",
+)
+@click.option(
     "--cell-timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -256,6 +264,7 @@ def run_command(
     seeds: str,
     device: str,
     jobs: int,
+    cluster: str | None,
     cell_timeout: float | None,
     out: Path,
     assignments: tuple[str, ...],
@@ -299,6 +308,7 @@ def run_command(
         assignments=[*declared.get("set", []), *assignments],
         device=chosen("device", device),
         jobs=chosen("jobs", jobs),
+        cluster=chosen("cluster", cluster),
         cell_timeout_s=chosen("cell_timeout", cell_timeout),
         force=force,
         retry_failed=retry_failed,

@@ -33,7 +33,7 @@ else:  # pragma: no cover - Python 3.10
 
 LIST_KEYS = ("methods", "datasets")
 INT_LIST_KEYS = ("bits", "seeds")
-STRING_KEYS = ("device", "zero_relevant")
+STRING_KEYS = ("device", "zero_relevant", "cluster")
 PATH_KEYS = ("out", "data_root")
 NUMBER_KEYS = ("jobs", "cell_timeout")
 KEYS = (*LIST_KEYS, *INT_LIST_KEYS, *STRING_KEYS, *PATH_KEYS, *NUMBER_KEYS, "set")
@@ -43,7 +43,7 @@ def read_experiment(path: Path) -> dict[str, Any]:
     """The run options a TOML file declares, in the form the ``run`` command takes.
 
     Returns a dict with any of: methods/datasets/bits/seeds as comma strings (the
-    command line's form, so the same checks apply), device, zero_relevant, jobs,
+    command line's form, so the same checks apply), device, zero_relevant, cluster, jobs,
     cell_timeout (seconds), out and data_root as paths, and ``set`` as a list of
     ``KEY=VALUE`` strings.
 

@@ -57,7 +57,7 @@ class Registry:
             for ep in entry_points(group=self.group):
                 if ep.name in sources:
                     first = sources[ep.name]
-                    origin = first.value if isinstance(first, EntryPoint) else "cmhbench"
+                    origin = "cmhbench" if isinstance(first, str) else first.value
                     raise CmhbenchError(
                         f"{self.kind} {ep.name!r} is registered twice: by {origin} and by "
                         f"{ep.value} (distribution {_dist_name(ep)})"
@@ -75,7 +75,7 @@ class Registry:
         source = self._lazy_sources().get(name)
         if source is None:
             return "script"
-        return f"plugin ({_dist_name(source)})" if isinstance(source, EntryPoint) else "built-in"
+        return "built-in" if isinstance(source, str) else f"plugin ({_dist_name(source)})"
 
     def add(self, name: str, obj: T) -> T:
         """Register ``obj`` under ``name`` (what the decorators call)."""
@@ -99,12 +99,12 @@ class Registry:
         if source is None:
             raise UnknownNameError(self.kind, name, self.names())
         try:
-            if isinstance(source, EntryPoint):
+            if isinstance(source, str):
+                importlib.import_module(source)
+            else:  # an entry point (stdlib's, or importlib_metadata's once that is imported)
                 obj = source.load()
                 if name not in self._loaded:
                     self.add(name, obj)
-            else:
-                importlib.import_module(source)
         except CmhbenchError:
             raise
         except Exception as exc:  # a broken plugin must not crash the CLI

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from cmhbench import claims, metrics, records
-from cmhbench.cellwork import CellTask, describe_dataset, execute_cell
+from cmhbench.cellwork import CellTask
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
 
@@ -53,6 +53,7 @@ class GridSpec:
             that cells are spread over.
         jobs: cells trained at once (joblib worker processes when above 1).
         cell_timeout_s: seconds a cell's training may take (None: no limit).
+        cluster: a dask scheduler address, or 'local:N' (None: this machine).
         force: redo cells that are already done.
         retry_failed: redo cells recorded as failed.
         progress: show progress bars.
@@ -71,6 +72,7 @@ class GridSpec:
     device: str = "auto"
     jobs: int = 1
     cell_timeout_s: float | None = None
+    cluster: str | None = None
     force: bool = False
     retry_failed: bool = False
     progress: bool = True
@@ -90,6 +92,7 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
             training, and when the results folder cannot be written.
     """
     from cmhbench.datasets import dataset_key, dataset_loader
+    from cmhbench.executors import make_executor
     from cmhbench.registry import get_method
 
     classes = {name: get_method(name) for name in spec.methods}
@@ -97,20 +100,37 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     devices = resolve_devices(spec.device)
     if spec.jobs < 1:
         raise CmhbenchError(f"--jobs must be at least 1, got {spec.jobs}")
-    # Check every loader, data file and method setting before any training.
-    # Per-dataset method defaults are keyed by the registered name.
+    # Check every loader, data file (here, unless a cluster's workers read their own)
+    # and method setting before any training. Per-dataset method defaults are keyed
+    # by the registered name.
     keys = [dataset_key(item) for item in spec.datasets]
     for item in spec.datasets:
         loader = dataset_loader(item, data_root=spec.data_root)
-        if hasattr(loader, "files"):
+        if hasattr(loader, "files") and spec.cluster is None:
             loader.files()
     for name, cls in classes.items():
         for key in keys:
             cls(spec.bits[0], **_settings(cls, key, overrides[name]))
+    executor = make_executor(spec.jobs, spec.cluster)
+    try:
+        return _run(spec, classes, overrides, keys, devices, executor)
+    finally:
+        executor.close()
+
+
+def _run(
+    spec: GridSpec,
+    classes: dict[str, type[Method]],
+    overrides: dict[str, dict[str, str]],
+    keys: list[str],
+    devices: list[str],
+    executor: Any,
+) -> list[dict[str, Any]]:
+    """Plan the grid, then train its pending cells on ``executor``."""
     done: dict[int, dict[str, Any]] = {}
     pending: list[tuple[int, CellTask]] = []
     for item, key in zip(spec.datasets, keys, strict=True):
-        described = describe_dataset(item, spec.data_root, spec.data_seed)
+        described = executor.describe(item, spec.data_root, spec.data_seed)
         for cell in _cells(described["name"], spec):
             order = len(done) + len(pending)
             cls = classes[cell.method]
@@ -131,11 +151,10 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
     )
     held: set[Path] = set()
     try:
-        for order, (record, arrays) in _execute(
-            _claimed(pending, spec, done, held), spec.jobs, bar
-        ):
+        for order, (record, arrays) in executor.run(_claimed(pending, spec, done, held)):
             _save(spec.out, record, arrays, held)
             done[order] = record
+            bar.set_postfix_str(f"{record['method']} {record['bits']} bits")
             bar.update()
     finally:
         for path in held:
@@ -199,7 +218,7 @@ def _task(
         cell_spec=cell_spec,
         config_hash=records.config_hash(cell_spec),
         device=devices[position % len(devices)],
-        progress=spec.progress and spec.jobs == 1,
+        progress=spec.progress and spec.jobs == 1 and spec.cluster is None,
         zero_relevant=spec.zero_relevant,
         map_k=spec.map_k,
         topk=spec.topk,
@@ -234,25 +253,6 @@ def _claimed(
             held.discard(path)
             continue
         yield order, task
-
-
-def _execute(
-    tasks: Iterable[tuple[int, CellTask]], jobs: int, bar: tqdm
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(grid position, record with its codes) of each cell as it finishes."""
-
-    def work(order: int, task: CellTask) -> tuple[int, tuple[dict[str, Any], Any]]:
-        return order, execute_cell(task)
-
-    if jobs == 1:
-        for order, task in tasks:
-            bar.set_postfix_str(f"{task.method} {task.bits} bits")
-            yield work(order, task)
-        return
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(n_jobs=jobs, return_as="generator_unordered")
-    yield from parallel(delayed(work)(order, task) for order, task in tasks)
 
 
 def _save(out: Path, record: dict[str, Any], arrays: Any, held: set[Path]) -> None:

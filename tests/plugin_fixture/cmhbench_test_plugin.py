@@ -3,8 +3,9 @@
 ``projection``: random-projection hashing (sign of a seeded Gaussian projection of
 centred features, one projection per modality, shared through a least-squares fit
 of the text features onto the image projection). It trains in milliseconds, can
-be told to sleep (``delay``), to fail at one code length (``fail_bits``), or to
-append "bits seed pid" to a file at every fit (``trace``).
+be told to sleep (``delay``), to fail at one code length (``fail_bits``), to kill
+its own process at one (``exit_bits``, a crashing worker), or to append
+"bits seed pid" to a file at every fit (``trace``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class ProjectionParams:
     delay: float = hyperparameter(0.0, "test fixture")
     fail_bits: int = hyperparameter(0, "test fixture: raise when bits equals this")
     trace: str = hyperparameter("", "test fixture: file that logs every fit")
+    exit_bits: int = hyperparameter(0, "test fixture: end the process when bits equals this")
 
 
 class ProjectionHash(Method):
@@ -37,6 +39,8 @@ class ProjectionHash(Method):
         if self.params.trace:
             with open(self.params.trace, "a") as handle:
                 handle.write(f"{self.bits} {seed} {os.getpid()}\n")
+        if self.bits == self.params.exit_bits:
+            os._exit(3)
         time.sleep(self.params.delay)
         rng = np.random.default_rng(seed)
         self.mean = {"image": data.image.mean(0), "text": data.text.mean(0)}

@@ -1,0 +1,156 @@
+"""Where cells run: in this process, in joblib workers, or on a dask.distributed cluster.
+
+Every executor takes the claimed cells lazily (so a cell is claimed only when a
+worker is about to take it) and yields each result as it finishes; the runner
+writes it. Data is described (loaded) where the cells will run: a cluster's
+workers read their own data root, so the client needs no data files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from cmhbench.cellwork import CellTask, describe_dataset, execute_cell, unfinished_cell_record
+from cmhbench.errors import CmhbenchError
+
+log = logging.getLogger("cmhbench")
+
+Result = tuple[int, tuple[dict[str, Any], Any]]  # grid position, (record, codes)
+
+
+class LocalExecutor:
+    """This process (``jobs == 1``) or ``jobs`` joblib (loky) worker processes."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+
+    def describe(self, item: str, data_root: str | None, data_seed: int) -> dict[str, Any]:
+        return describe_dataset(item, data_root, data_seed)
+
+    def run(self, tasks: Iterable[tuple[int, CellTask]]) -> Iterator[Result]:
+        if self.jobs == 1:
+            for order, task in tasks:
+                yield order, execute_cell(task)
+            return
+        from joblib import Parallel, delayed
+
+        parallel = Parallel(n_jobs=self.jobs, return_as="generator_unordered")
+        yield from parallel(delayed(_positioned)(order, task) for order, task in tasks)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class DaskExecutor:
+    """A dask.distributed cluster: ``ADDRESS`` of a running scheduler, or ``local:N``
+    for a LocalCluster of N single-threaded worker processes on loopback.
+
+    A cell whose worker dies is submitted once more; if that worker dies too, the
+    cell is recorded as failed and the grid goes on. (joblib's dask backend would
+    abort the whole grid at the first lost worker, so cells are dask futures.)
+    """
+
+    def __init__(self, address: str, retries: int = 1):
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise CmhbenchError(
+                "--cluster needs dask.distributed: pip install 'cmhbench[cluster]'"
+            ) from None
+        self.retries = retries
+        self.cluster = None
+        if address.startswith("local:"):
+            workers = _local_workers(address)
+            # A task on a worker that dies fails at once; the retry is this class's.
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                self.cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(address, timeout="20s")
+            except OSError as exc:
+                raise CmhbenchError(
+                    f"cannot reach the dask scheduler at {address}: {exc}"
+                ) from None
+        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+
+    def describe(self, item: str, data_root: str | None, data_seed: int) -> dict[str, Any]:
+        future = self.client.submit(describe_dataset, item, data_root, data_seed, pure=False)
+        return future.result()
+
+    def run(self, tasks: Iterable[tuple[int, CellTask]]) -> Iterator[Result]:
+        from distributed import KilledWorker, as_completed
+
+        queue = iter(tasks)
+        attempts: dict[Any, tuple[int, CellTask, int]] = {}
+        flowing = as_completed()
+
+        def submit(order: int, task: CellTask, attempt: int) -> None:
+            future = self.client.submit(execute_cell, task, pure=False)
+            attempts[future] = (order, task, attempt)
+            flowing.add(future)
+
+        for order, task in _take(queue, 2 * self.workers):
+            submit(order, task, 1)
+        for future in flowing:
+            order, task, attempt = attempts.pop(future)
+            if future.status == "finished":
+                yield order, future.result()
+            else:
+                error = future.exception()
+                if isinstance(error, KilledWorker) and attempt <= self.retries:
+                    log.warning("worker lost on %s %d bits; retrying", task.method, task.bits)
+                    submit(order, task, attempt + 1)
+                    continue
+                message = (
+                    f"the worker training this cell died ({attempt} attempts)"
+                    if isinstance(error, KilledWorker)
+                    else str(error)
+                )
+                yield order, (unfinished_cell_record(task, type(error).__name__, message), None)
+            for order_next, task_next in _take(queue, 1):
+                submit(order_next, task_next, 1)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_executor(jobs: int, cluster: str | None) -> LocalExecutor | DaskExecutor:
+    if cluster:
+        return DaskExecutor(cluster)
+    return LocalExecutor(jobs)
+
+
+def _positioned(order: int, task: CellTask) -> Result:
+    return order, execute_cell(task)
+
+
+def _take(queue: Iterator[tuple[int, CellTask]], count: int) -> list[tuple[int, CellTask]]:
+    taken = []
+    for _ in range(count):
+        item = next(queue, None)
+        if item is None:
+            break
+        taken.append(item)
+    return taken
+
+
+def _local_workers(address: str) -> int:
+    try:
+        workers = int(address.removeprefix("local:"))
+    except ValueError:
+        workers = 0
+    if workers < 1:
+        raise CmhbenchError(f"--cluster local:N needs a positive worker count, got {address!r}")
+    return workers
