@@ -137,6 +137,8 @@ def _validate(data: CrossModalData) -> None:
             _fail(data, f"{key} features contain NaN or infinite values")
     if data.labels.max() > 1:
         _fail(data, "labels must be multi-hot 0/1 values")
+    if not data.labels.any():
+        _fail(data, "labels are all zero: no item has a label, so nothing is relevant")
     for part in PARTS:
         idx = data.indices(part)
         if not isinstance(idx, np.ndarray) or idx.ndim != 1 or idx.dtype.kind not in "iu":

@@ -248,6 +248,9 @@ def evaluate_codes(
         raise CmhbenchError(
             f"query labels have {ql.shape[1]} columns but retrieval labels have {rl.shape[1]}"
         )
+    for labels, what in ((ql, "query"), (rl, "retrieval")):
+        if not labels.any():
+            raise CmhbenchError(f"{what} labels are all zero: nothing can be relevant")
     for name, ks in (("map_k", map_k), ("topk", topk)):
         if any(int(k) < 1 for k in ks):
             raise CmhbenchError(f"{name} values must be positive integers, got {list(ks)}")

@@ -90,6 +90,8 @@ def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     for key in REQUIRED:
         if arrays[key].dtype.kind not in "biuf":
             raise CmhbenchError(f"{path}: {key} must be numeric, got dtype {arrays[key].dtype}")
+        if arrays[key].size == 0:
+            raise CmhbenchError(f"{path}: {key} is empty (shape {arrays[key].shape})")
     labels = arrays["labels"]
     if labels.ndim == 2 and labels.size and not np.isin(np.unique(labels), (0, 1)).all():
         raise CmhbenchError(f"{path}: labels must be multi-hot 0/1 values")
