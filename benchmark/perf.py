@@ -10,6 +10,9 @@ products, a stable argsort per query, cumulative precision. Both must agree.
 
 ``python -m cmhbench.perf load`` times loading MIRFlickr-sized feature files (see
 :mod:`cmhbench.perf_load`).
+
+``python -m cmhbench.perf grid`` times a small grid serially, with ``--jobs 2`` and
+on a 2-worker LocalCluster (see :mod:`cmhbench.perf_grid`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 import click
 import numpy as np
 
+from cmhbench.perf_grid import grid_benchmark
 from cmhbench.perf_load import load_benchmark
 from cmhbench.perf_ucch import ucch_benchmark
 
@@ -113,6 +117,7 @@ def eval_benchmark(
 
 perf.add_command(ucch_benchmark, "ucch")
 perf.add_command(load_benchmark, "load")
+perf.add_command(grid_benchmark, "grid")
 
 if __name__ == "__main__":
     perf()

@@ -24,3 +24,10 @@ def test_ucch_benchmark_compares_both_implementations():
 def test_load_benchmark_reads_both_matlab_formats():
     out = perf("load", "--items", "2100")
     assert "MATLAB   v5: load" in out and "MATLAB v7.3: load" in out
+
+
+def test_grid_benchmark_runs_all_three_modes():
+    out = perf("grid", "--methods", "cvh", "--epochs", "0")
+    for mode in ("serial", "--jobs 2", "--cluster local:2"):
+        assert f"{mode} " in out
+    assert out.count("overhead") == 3
