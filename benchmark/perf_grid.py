@@ -22,7 +22,7 @@ MODES = (("serial", 1, None), ("--jobs 2", 2, None), ("--cluster local:2", 2, "l
 @click.command()
 @click.option("--methods", default="ucch,triplet", show_default=True)
 @click.option(
-    "--epochs", default=20, show_default=True, help="Epochs of every method (0: their own)."
+    "--epochs", default=5, show_default=True, help="Epochs of every method (0: their own)."
 )
 def grid_benchmark(methods: str, epochs: int) -> None:
     """A small grid, serial against --jobs 2 and against a 2-worker LocalCluster."""
