@@ -172,3 +172,31 @@ def test_records_carry_provenance(tmp_path):
     assert record["worker"]["pid"] == os.getpid()
     write_record(tmp_path / "copy.json", dict(record))
     assert read_record(tmp_path / "copy.json") == record
+
+
+def test_a_device_list_spreads_cells_over_the_gpus(monkeypatch, tmp_path):
+    from cmhbench import executors, runner
+    from cmhbench.cellwork import unfinished_cell_record
+    from cmhbench.runner import GridSpec, run_grid
+
+    monkeypatch.setattr(runner, "resolve_devices", lambda spec: spec.split(","))
+    monkeypatch.setattr(
+        executors,
+        "execute_cell",
+        lambda task: (unfinished_cell_record(task, "Probe", f"ran on {task.device}"), None),
+    )
+    found = run_grid(
+        GridSpec(
+            methods=["cvh"],
+            bits=[8, 16, 24, 32],
+            out=tmp_path,
+            device="cuda:0,cuda:1",
+            progress=False,
+        )
+    )
+    assert [r["error"]["message"] for r in found] == [
+        "ran on cuda:0",
+        "ran on cuda:1",
+        "ran on cuda:0",
+        "ran on cuda:1",
+    ]
