@@ -126,7 +126,10 @@ class DaskExecutor:
             self.cluster.close()
 
 
-def make_executor(jobs: int, cluster: str | None) -> LocalExecutor | DaskExecutor:
+Executor = LocalExecutor | DaskExecutor
+
+
+def make_executor(jobs: int, cluster: str | None) -> Executor:
     if cluster:
         return DaskExecutor(cluster)
     return LocalExecutor(jobs)

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
@@ -24,6 +24,9 @@ from cmhbench import claims, metrics, records
 from cmhbench.cellwork import CellTask
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
+
+if TYPE_CHECKING:
+    from cmhbench.executors import Executor
 
 log = logging.getLogger("cmhbench")
 
@@ -124,7 +127,7 @@ def _run(
     overrides: dict[str, dict[str, str]],
     keys: list[str],
     devices: list[str],
-    executor: Any,
+    executor: Executor,
 ) -> list[dict[str, Any]]:
     """Plan the grid, then train its pending cells on ``executor``."""
     done: dict[int, dict[str, Any]] = {}
