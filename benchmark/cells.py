@@ -1,4 +1,5 @@
-"""Which cells of a grid are done, failed, unreadable or missing, from the records alone."""
+"""Which cells of a grid are done, failed, unreadable, running (claimed by a run) or
+missing, from the records and claim files alone."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmhbench import records
+from cmhbench import claims, records
 
-STATES = ("done", "failed", "unreadable", "missing")
+STATES = ("done", "failed", "unreadable", "running", "missing")
 _STEM = re.compile(r"bits(\d+)-seed(\d+)")
 
 
@@ -57,12 +58,21 @@ def grid_states(
         for i, given in enumerate((datasets, methods, bits, seeds))
     ]
     return [
-        found.get((d, m, b, s), CellState(d, m, b, s, "missing"))
+        found.get((d, m, b, s)) or _unfinished(folder, d, m, b, s)
         for d in axes[0]
         for m in axes[1]
         for b in axes[2]
         for s in axes[3]
     ]
+
+
+def _unfinished(folder: Path, dataset: str, method: str, bits: int, seed: int) -> CellState:
+    """'running' when a run holds the cell's claim (its owner as detail), else 'missing'."""
+    path = records.cell_paths(folder, dataset, method, bits, seed)[0]
+    owner = claims.owner(path)
+    if owner is None:
+        return CellState(dataset, method, bits, seed, "missing")
+    return CellState(dataset, method, bits, seed, "running", owner)
 
 
 def state_counts(states: Sequence[CellState]) -> dict[str, int]:

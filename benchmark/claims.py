@@ -44,6 +44,19 @@ def release(record_path: Path) -> None:
     claim_path(record_path).unlink(missing_ok=True)
 
 
+def owner(record_path: Path) -> str | None:
+    """'host pid N since HH:MM' of a live claim on the cell, or None."""
+    path = claim_path(record_path)
+    if not path.exists() or _is_stale(path):
+        return None
+    try:
+        held = json.loads(path.read_text())
+        since = time.strftime("%H:%M", time.localtime(held["since"]))
+        return f"{held['host']} pid {held['pid']} since {since}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "claim being written"
+
+
 def _is_stale(path: Path) -> bool:
     """Whether the claim's owner is a process of this host that no longer runs."""
     try:

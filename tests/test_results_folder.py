@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from click.testing import CliRunner
 from result_records import record, write
 
-from cmhbench import records
+from cmhbench import claims, records
 from cmhbench.cli import cli
 from cmhbench.errors import CmhbenchError
 from cmhbench.experiment import read_experiment
@@ -58,7 +59,7 @@ def test_run_config_with_command_line_overrides(tmp_path):
     assert done == ["bits4-seed0.json"]  # --bits won over the file's bits
     cells = runner.invoke(cli, ["cells", "--config", str(tmp_path / "grid.toml")])
     assert cells.exit_code == 0, cells.output
-    assert "2 cells: 0 done, 0 failed, 0 unreadable, 2 missing" in cells.output
+    assert "2 cells: 0 done, 0 failed, 0 unreadable, 0 running, 2 missing" in cells.output
     missing = runner.invoke(cli, ["run", "--config", str(tmp_path / "absent.toml")])
     assert missing.exit_code == 1 and "cannot read experiment file" in missing.stderr
 
@@ -68,10 +69,13 @@ def test_cells_lists_failed_unreadable_and_missing(tmp_path):
     write(tmp_path, record("ucch", 32, 0, 0, 0, error="loss diverged (nan) at epoch 3\ntraceback"))
     broken = write(tmp_path, record("cvh", 16, 0, 0.3, 0.3))
     broken.write_text(broken.read_text()[:40])
+    claims.try_claim(tmp_path / "synthetic" / "cvh" / "bits32-seed1.json")  # this process
     result = CliRunner().invoke(cli, ["cells", str(tmp_path), "--seeds", "0,1"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "8 cells: 1 done, 1 failed, 1 unreadable, 5 missing" in lines[-1]
+    assert "8 cells: 1 done, 1 failed, 1 unreadable, 1 running, 4 missing" in lines[-1]
+    running = next(line for line in lines if " running " in line)
+    assert f"pid {os.getpid()}" in running and " cvh " in running
     failed = next(line for line in lines if " failed " in line)
     assert "loss diverged (nan) at epoch 3" in failed and "traceback" not in result.output
 
