@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from cmhbench import __version__
+from cmhbench.cli_results import cells_command, comma_list, plot_command, table_command
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
 
@@ -35,13 +36,9 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
-def _names(value: str | None) -> list[str]:
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
 def _ints(value: str, low: int, high: int) -> list[int]:
     try:
-        numbers = [int(item) for item in _names(value)]
+        numbers = [int(item) for item in comma_list(value)]
     except ValueError:
         raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
     if not numbers:
@@ -59,7 +56,7 @@ def _registered_names(option: str, value: str) -> list[str]:
     from cmhbench.registry import DATASETS, METHODS
 
     registry = METHODS if option == "--methods" else DATASETS
-    names = _names(value)
+    names = comma_list(value)
     if not names:
         raise click.BadParameter(
             f"name at least one {registry.kind} (see 'cmhbench list')", param_hint=f"'{option}'"
@@ -417,8 +414,6 @@ def _recompute(folder: Path) -> None:
         f"largest change of mAP@all {report.largest_map_change:.4g}"
     )
 
-
-from cmhbench.cli_results import cells_command, plot_command, table_command  # noqa: E402
 
 for _command in (table_command, cells_command, plot_command):
     cli.add_command(_command)

@@ -17,14 +17,14 @@ RESULTS_DIR = click.argument(
 )
 
 
-def _names(value: str | None) -> list[str] | None:
-    items = [item.strip() for item in (value or "").split(",") if item.strip()]
-    return items or None
+def comma_list(value: str | None) -> list[str]:
+    """The non-empty items of a comma-separated option value."""
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
 def _numbers(value: str | None, option: str) -> list[int] | None:
-    items = _names(value)
-    if items is None:
+    items = comma_list(value)
+    if not items:
         return None
     try:
         return [int(item) for item in items]
@@ -123,8 +123,8 @@ def table_command(
     table = build_table(
         frame,
         choice,
-        datasets=_names(datasets),
-        methods=_names(methods),
+        datasets=comma_list(datasets),
+        methods=comma_list(methods),
         bits=_numbers(bits, "--bits"),
         with_published=with_published,
         precision=precision,
@@ -181,11 +181,11 @@ def cells_command(
             results_dir = declared["out"]
     if not results_dir.is_dir():
         raise CmhbenchError(f"results folder not found: {results_dir}")
-    dataset_names = _names(datasets) or _names(declared.get("datasets"))
+    dataset_names = comma_list(datasets) or comma_list(declared.get("datasets"))
     states = grid_states(
         results_dir,
         datasets=[dataset_key(name) for name in dataset_names] if dataset_names else None,
-        methods=_names(methods) or _names(declared.get("methods")),
+        methods=comma_list(methods) or comma_list(declared.get("methods")),
         bits=_numbers(bits or declared.get("bits"), "--bits"),
         seeds=_numbers(seeds or declared.get("seeds"), "--seeds"),
     )
@@ -246,11 +246,11 @@ def plot_command(
 
     found = _read(results_dir)
     frame = records_frame(found)
-    wanted = _names(datasets) or sorted(frame["dataset"].unique())
+    wanted = comma_list(datasets) or sorted(frame["dataset"].unique())
     unknown = sorted(set(wanted) - set(frame["dataset"]))
     if unknown:
         raise CmhbenchError(f"no records for dataset {', '.join(unknown)} in {results_dir}")
-    chosen_methods = _names(methods)
+    chosen_methods = comma_list(methods)
     ok_bits = frame.loc[frame["status"] == "ok", "bits"]
     if ok_bits.empty:
         raise CmhbenchError(f"no finished cells in {results_dir}")
