@@ -114,16 +114,11 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
     data = dataset_views(task.dataset, task.data_root, task.data_seed)[method.info.supervised]
     if not cached:
         timings["load_s"] = time.perf_counter() - start
-    spec = task.cell_spec
     record: dict[str, Any] = {
-        "schema_version": records.SCHEMA_VERSION,
-        **{key: spec[key] for key in ("dataset", "method", "bits", "seed", "config")},
-        "config_hash": task.config_hash,
-        "supervised": spec["supervised"],
+        **_identity(task),
         "trained_with_labels": method.uses_labels,
-        "protocol": spec["protocol"],
         "data": {
-            "fingerprint": spec["data_fingerprint"],
+            "fingerprint": task.cell_spec["data_fingerprint"],
             "split": data.split,
             "split_sha256": data.split_hash(),
             **data.summary(),
@@ -202,6 +197,19 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
 
 def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> dict[str, Any]:
     """The record of a cell that never returned a result (its worker died)."""
+    return {
+        **_identity(task),
+        "data": {"fingerprint": task.cell_spec["data_fingerprint"]},
+        "status": "failed",
+        "error": {"type": error_type, "message": message, "traceback": ""},
+        "metrics": None,
+        "codes": None,
+        "finished_at": _now(),
+    }
+
+
+def _identity(task: CellTask) -> dict[str, Any]:
+    """The fields every record of the cell starts with: schema, cell, config and its hash."""
     spec = task.cell_spec
     return {
         "schema_version": records.SCHEMA_VERSION,
@@ -209,12 +217,6 @@ def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> dic
         "config_hash": task.config_hash,
         "supervised": spec["supervised"],
         "protocol": spec["protocol"],
-        "data": {"fingerprint": spec["data_fingerprint"]},
-        "status": "failed",
-        "error": {"type": error_type, "message": message, "traceback": ""},
-        "metrics": None,
-        "codes": None,
-        "finished_at": _now(),
     }
 
 

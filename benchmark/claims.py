@@ -14,6 +14,7 @@ import os
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 
 def claim_path(record_path: Path) -> Path:
@@ -28,7 +29,7 @@ def try_claim(record_path: Path) -> bool:
         try:
             descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            if not _is_stale(path):
+            if not _is_stale(path, _read(path)):
                 return False
             path.unlink(missing_ok=True)
             continue
@@ -47,27 +48,35 @@ def release(record_path: Path) -> None:
 def owner(record_path: Path) -> str | None:
     """'host pid N since HH:MM' of a live claim on the cell, or None."""
     path = claim_path(record_path)
-    if not path.exists() or _is_stale(path):
+    if not path.exists():
         return None
-    try:
-        held = json.loads(path.read_text())
-        since = time.strftime("%H:%M", time.localtime(held["since"]))
-        return f"{held['host']} pid {held['pid']} since {since}"
-    except (OSError, ValueError, KeyError, TypeError):
+    held = _read(path)
+    if _is_stale(path, held):
+        return None
+    if held is None:
         return "claim being written"
+    since = time.strftime("%H:%M", time.localtime(held["since"]))
+    return f"{held['host']} pid {held['pid']} since {since}"
 
 
-def _is_stale(path: Path) -> bool:
-    """Whether the claim's owner is a process of this host that no longer runs."""
-    try:
-        owner = json.loads(path.read_text())
-        host, pid = owner["host"], int(owner["pid"])
-    except (OSError, ValueError, KeyError, TypeError):
+def _is_stale(path: Path, held: dict[str, Any] | None) -> bool:
+    """Whether a claim (``held``, as read from ``path``) belongs to a process of this
+    host that no longer runs."""
+    if held is None:
         # Unreadable: a claim being written right now, or left half-written by a kill.
         return time.time() - _mtime(path) > 60
-    if host != socket.gethostname():
+    if held["host"] != socket.gethostname():
         return False
-    return not _alive(pid)
+    return not _alive(held["pid"])
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    """The claim's {host, pid, since}, or None when it cannot be read."""
+    try:
+        held = json.loads(path.read_text())
+        return {"host": str(held["host"]), "pid": int(held["pid"]), "since": float(held["since"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _alive(pid: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from cmhbench.cellwork import CellTask, describe_dataset, execute_cell, unfinished_cell_record
@@ -99,7 +100,7 @@ class DaskExecutor:
             attempts[future] = (order, task, attempt)
             flowing.add(future)
 
-        for order, task in _take(queue, 2 * self.workers):
+        for order, task in islice(queue, 2 * self.workers):
             submit(order, task, 1)
         for future in flowing:
             order, task, attempt = attempts.pop(future)
@@ -117,7 +118,7 @@ class DaskExecutor:
                     else str(error)
                 )
                 yield order, (unfinished_cell_record(task, type(error).__name__, message), None)
-            for order_next, task_next in _take(queue, 1):
+            for order_next, task_next in islice(queue, 1):
                 submit(order_next, task_next, 1)
 
     def close(self) -> None:
@@ -137,16 +138,6 @@ def make_executor(jobs: int, cluster: str | None) -> Executor:
 
 def _positioned(order: int, task: CellTask) -> Result:
     return order, execute_cell(task)
-
-
-def _take(queue: Iterator[tuple[int, CellTask]], count: int) -> list[tuple[int, CellTask]]:
-    taken = []
-    for _ in range(count):
-        item = next(queue, None)
-        if item is None:
-            break
-        taken.append(item)
-    return taken
 
 
 def _local_workers(address: str) -> int:

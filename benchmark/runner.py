@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,10 +242,8 @@ def _claimed(
         path = _record_path(
             spec.out, Cell(task.cell_spec["dataset"], task.method, task.bits, task.seed)
         )
-        try:
+        with _writing(path):
             claimed = claims.try_claim(path)
-        except OSError as exc:
-            raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
         if not claimed:
             log.warning("skip %s: another cmhbench run is training it", path)
             continue
@@ -263,17 +262,24 @@ def _save(out: Path, record: dict[str, Any], arrays: Any, held: set[Path]) -> No
     path, codes_path = records.cell_paths(
         out, record["dataset"], record["method"], record["bits"], record["seed"]
     )
-    try:
+    with _writing(path):
         if arrays is not None:
             sha = records.write_codes(codes_path, arrays)
             record["codes"] = {"file": codes_path.name, "sha256": sha}
         records.write_record(path, record)
-    except OSError as exc:
-        raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
     if record["status"] != "ok":
         log.warning("%s %s: %s", path, record["status"], record["error"]["message"])
     claims.release(path)
     held.discard(path)
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """Turn a failed write next to ``path`` into one clear error line."""
+    try:
+        yield
+    except OSError as exc:
+        raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
 
 
 def _record_path(out: Path, cell: Cell) -> Path:
