@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -263,12 +263,14 @@ def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
     return method if not src else f"{method}{marks[sources.index(src)]}"
 
 
-def _footnotes(table: PaperTable, marks: Sequence[str]) -> list[str]:
-    notes = []
-    for mark, key in zip(marks, table.sources, strict=False):
-        origin = source(key)
-        notes.append(f"{mark} published: {origin.citation} ({origin.protocol}).")
-    return notes
+def _footnotes(
+    table: PaperTable, marks: Sequence[str], escape: Callable[[str], str] = str
+) -> list[str]:
+    """One line per published source: its mark, citation and protocol (``escape``d)."""
+    return [
+        f"{mark} published: {escape(source(key).citation)} ({escape(source(key).protocol)})."
+        for mark, key in zip(marks, table.sources, strict=False)
+    ]
 
 
 def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
@@ -368,12 +370,10 @@ def to_latex(
         clines="skip-last;data",
     )
     latex = _group_rules(latex)
-    if table.sources:
-        notes = [
-            rf"\par\footnotesize{{{mark} published: {_escape_text(source(key).citation)} "
-            rf"({_escape_text(source(key).protocol)}).}}"
-            for mark, key in zip(LATEX_MARKS, table.sources, strict=False)
-        ]
+    notes = [
+        rf"\par\footnotesize{{{note}}}" for note in _footnotes(table, LATEX_MARKS, _escape_text)
+    ]
+    if notes:
         latex = latex.replace("\\end{table}", "\n".join(notes) + "\n\\end{table}")
     header = "% Requires: " + " ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES)
     return f"{header}\n{latex}"
