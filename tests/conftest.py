@@ -7,8 +7,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from cmhbench.records import read_codes, read_record
 from cmhbench.registry import METHODS
 
 HERE = Path(__file__).parent
@@ -65,3 +67,14 @@ def encode_and_score(method, data):
 def cmhbench_command() -> list[str]:
     """The CLI as a child process, with this interpreter."""
     return [sys.executable, "-m", "cmhbench"]
+
+
+def assert_same_cell(first: Path, second: Path, name: str) -> dict:
+    """Assert that one cell (``dataset/method/bitsL-seedS``) has equal metrics and
+    identical codes in two results folders; return the second folder's record."""
+    one, two = (read_record(folder / f"{name}.json") for folder in (first, second))
+    assert one["metrics"] == two["metrics"]
+    codes, other = (read_codes(folder / f"{name}.npz") for folder in (first, second))
+    assert codes.keys() == other.keys()
+    assert all(np.array_equal(codes[key], other[key]) for key in codes)
+    return two

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 
-import numpy as np
 import pytest
-from conftest import cmhbench_command
+from conftest import assert_same_cell, cmhbench_command
 
-from cmhbench.records import read_codes, read_record
+from cmhbench.records import read_record
 
 pytest.importorskip("distributed")
 
@@ -26,12 +25,7 @@ def test_a_local_cluster_gives_the_serial_results(plugin, tmp_path):
     for method in ("projection", "cvh"):
         for bits in (8, 16, 24):
             name = f"synthetic/{method}/bits{bits}-seed0"
-            one = read_record(tmp_path / "serial" / f"{name}.json")
-            two = read_record(tmp_path / "cluster" / f"{name}.json")
-            assert one["metrics"] == two["metrics"]
-            codes = read_codes(tmp_path / "serial" / f"{name}.npz")
-            other = read_codes(tmp_path / "cluster" / f"{name}.npz")
-            assert all(np.array_equal(codes[key], other[key]) for key in codes)
+            two = assert_same_cell(tmp_path / "serial", tmp_path / "cluster", name)
             workers.add(two["worker"]["pid"])
     assert len(workers) == 2  # both workers trained cells; the client trained none
 

@@ -8,14 +8,13 @@ import os
 import subprocess
 import time
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import FAST_TRIPLET, cmhbench_command
+from conftest import FAST_TRIPLET, assert_same_cell, cmhbench_command
 
 from cmhbench import claims
 from cmhbench.cli import cli
-from cmhbench.records import read_codes, read_record, write_record
+from cmhbench.records import read_record, write_record
 
 BITS = "8,16,24,32,40,48"
 
@@ -140,12 +139,7 @@ def test_jobs_2_gives_the_serial_results_and_loads_data_once_per_worker(tmp_path
     for method in ("cvh", "triplet"):
         for bits in (8, 16):
             name = f"synthetic/{method}/bits{bits}-seed0"
-            one = read_record(tmp_path / "serial" / f"{name}.json")
-            two = read_record(tmp_path / "jobs" / f"{name}.json")
-            assert one["metrics"] == two["metrics"]
-            codes_one = read_codes(tmp_path / "serial" / f"{name}.npz")
-            codes_two = read_codes(tmp_path / "jobs" / f"{name}.npz")
-            assert all(np.array_equal(codes_one[k], codes_two[k]) for k in codes_one)
+            two = assert_same_cell(tmp_path / "serial", tmp_path / "jobs", name)
             loads.append("load_s" in two["timings"])
     assert 1 <= sum(loads) <= 2  # each worker process loads the data at most once
 
@@ -155,11 +149,7 @@ def test_same_seed_same_codes_and_metrics_on_the_cpu(tmp_path):
     runner = CliRunner()
     for out in ("a", "b"):
         assert runner.invoke(cli, [*args, "--out", str(tmp_path / out)]).exit_code == 0
-    name = "synthetic/triplet/bits16-seed0"
-    first, second = (read_codes(tmp_path / out / f"{name}.npz") for out in ("a", "b"))
-    assert all(np.array_equal(first[key], second[key]) for key in first)
-    metrics = [read_record(tmp_path / out / f"{name}.json")["metrics"] for out in ("a", "b")]
-    assert metrics[0] == metrics[1]
+    assert_same_cell(tmp_path / "a", tmp_path / "b", "synthetic/triplet/bits16-seed0")
 
 
 def test_records_carry_provenance(tmp_path):
