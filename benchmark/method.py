@@ -38,6 +38,8 @@ class MethodInfo:
         venue: venue and year, e.g. 'IEEE TPAMI 2023'.
         code: the official code repository, or '' when there is none.
         supervised: whether ``fit`` uses labels.
+        short_name: the name papers print in tables and legends (e.g. 'UCCH'); ''
+            means the registered name.
     """
 
     title: str
@@ -45,6 +47,7 @@ class MethodInfo:
     venue: str
     code: str = ""
     supervised: bool = False
+    short_name: str = ""
 
     def citation(self) -> str:
         return f"{self.authors}. {self.title}. {self.venue}."

@@ -26,6 +26,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
+from cmhbench.names import dataset_label, method_label
 from cmhbench.report import DIRECTIONS
 
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
@@ -97,7 +98,7 @@ def pr_figure(
         curves,
         x="recall",
         y="precision",
-        title=f"{dataset}, {bits} bits",
+        title=f"{dataset_label(dataset)}, {bits} bits",
         context=context,
         sort=False,
         markevery=max(1, bits // 8),
@@ -121,7 +122,9 @@ def bits_figure(
     if chosen.empty:
         raise ValueError(f"no {label} values for {dataset}")
     chosen = chosen.rename(columns={"value": label})
-    figure = _panels(chosen, x="bits", y=label, title=dataset, context=context, errorbar="sd")
+    figure = _panels(
+        chosen, x="bits", y=label, title=dataset_label(dataset), context=context, errorbar="sd"
+    )
     for axis in figure.axes:
         axis.set_xscale("log", base=2)
         ticks = sorted(chosen["bits"].unique())
@@ -152,7 +155,11 @@ def topk_figure(
         raise ValueError(f"no precision@K values for {dataset} at {bits} bits")
     chosen = chosen.rename(columns={"value": "precision@K", "k": "K"})
     figure = _panels(
-        chosen, x="K", y="precision@K", title=f"{dataset}, {bits} bits", context=context
+        chosen,
+        x="K",
+        y="precision@K",
+        title=f"{dataset_label(dataset)}, {bits} bits",
+        context=context,
     )
     for axis in figure.axes:
         axis.set_xscale("log")
@@ -216,7 +223,7 @@ def _panels(
         axes[0].get_legend().remove()
         figure.legend(
             handles,
-            labels,
+            [method_label(name) for name in labels],
             loc="outside upper center",
             ncol=math.ceil(len(labels) / math.ceil(len(labels) / LEGEND_COLUMNS)),  # even rows
             frameon=False,

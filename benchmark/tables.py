@@ -23,6 +23,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from cmhbench.errors import CmhbenchError
+from cmhbench.names import dataset_label, method_label
 from cmhbench.published import published_frame, source
 from cmhbench.report import DIRECTIONS
 
@@ -31,7 +32,7 @@ LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$
 GROUPS = ("Unsupervised", "Supervised")
 SOURCE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6")  # dagger, double dagger, section, pilcrow
 LATEX_MARKS = (r"$^{\dagger}$", r"$^{\ddagger}$", r"$^{\S}$", r"$^{\P}$")
-LATEX_PACKAGES = ("booktabs", "multirow")
+LATEX_PACKAGES = ("booktabs", "multirow", "adjustbox")
 
 
 @dataclass(frozen=True)
@@ -260,7 +261,8 @@ def render(
 
 def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
     _, method, src = key
-    return method if not src else f"{method}{marks[sources.index(src)]}"
+    name = method_label(method)
+    return name if not src else f"{name}{marks[sources.index(src)]}"
 
 
 def _footnotes(
@@ -279,7 +281,7 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
     short = {"i2t": "I->T", "t2i": "T->I"}
     new_line = "<br>" if markdown else "\n"
     headers = ["", "method"] + [
-        f"{short[d]} {b}" if single else f"{ds}{new_line}{short[d]} {b}"
+        f"{short[d]} {b}" if single else f"{dataset_label(ds)}{new_line}{short[d]} {b}"
         for ds, d, b in table.mean.columns
     ]
     body, previous_group = [], None
@@ -297,7 +299,7 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
                 text += "*" if place == 1 else "+"
             cells.append(text)
         body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
-    title = table.metric.label + (f", {table.mean.columns[0][0]}" if single else "")
+    title = table.metric.label + (f", {dataset_label(table.mean.columns[0][0])}" if single else "")
     text = tabulate(
         body, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True
     )
@@ -335,13 +337,18 @@ def to_latex(
     caption: str | None = None,
     label: str | None = None,
 ) -> str:
-    """A booktabs ``table`` through pandas' Styler; packages listed in a comment on top.
+    """A booktabs ``table*`` through pandas' Styler; packages listed in a comment on top.
 
+    The float spans both columns of a two-column paper (UCCH's Tables 1-2 do), and the
+    tabular shrinks to the text width when wider (adjustbox's ``max width``), never grows.
     The std is printed small after the mean (``0.702{\\scriptsize$\\pm$0.004}``);
     published rows carry a mark and a footnote under the tabular.
     """
     columns = pd.MultiIndex.from_tuples(
-        [(_escape(ds), LATEX_DIRECTIONS[d], str(b)) for ds, d, b in table.mean.columns]
+        [
+            (_escape(dataset_label(ds)), LATEX_DIRECTIONS[d], str(b))
+            for ds, d, b in table.mean.columns
+        ]
     )
     index = pd.MultiIndex.from_tuples(
         [(key[0], _escape(_row_label(key, LATEX_MARKS, table.sources))) for key in table.mean.index]
@@ -362,6 +369,7 @@ def to_latex(
     )
     latex = cells.style.apply(lambda _: props, axis=None).to_latex(
         hrules=True,
+        environment="table*",
         position_float="centering",
         caption=caption or f"{table.metric.label} of cross-modal retrieval.",
         label=label,
@@ -370,11 +378,14 @@ def to_latex(
         clines="skip-last;data",
     )
     latex = _group_rules(latex)
+    latex = latex.replace(
+        "\\begin{tabular}", "\\begin{adjustbox}{max width=\\textwidth}\n\\begin{tabular}"
+    ).replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
     notes = [
         rf"\par\footnotesize{{{note}}}" for note in _footnotes(table, LATEX_MARKS, _escape_text)
     ]
     if notes:
-        latex = latex.replace("\\end{table}", "\n".join(notes) + "\n\\end{table}")
+        latex = latex.replace("\\end{table*}", "\n".join(notes) + "\n\\end{table*}")
     header = "% Requires: " + " ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES)
     return f"{header}\n{latex}"
 

@@ -27,6 +27,7 @@ KEYS = ("VDatabase", "YDatabase", "databaseL", "VTest", "YTest", "testL")
 class IAPRTC12:
     """IAPR TC-12 from the DLFH-layout file that UCCH uses."""
 
+    short_name = "IAPR TC-12"
     description = (
         "IAPR TC-12: 20,000 pairs, 255 labels, 4,096-d CNN-F image, 2,912-d BoW; "
         "the file's Test block (2,000) are the queries"

@@ -42,6 +42,7 @@ N_QUERY = 2000
 class MIRFlickr25K:
     """MIRFlickr-25K from UCCH's or DCMH's feature files."""
 
+    short_name = "MIRFlickr-25K"
     description = (
         "MIRFlickr-25K: 20,015 pairs, 24 labels, 4,096-d VGG-19 image, 1,386-d tag BoW; "
         "UCCH split (last 2,000 rows are queries)"

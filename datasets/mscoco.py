@@ -34,6 +34,7 @@ N_QUERY = 5000
 class MSCOCO:
     """MS-COCO from UCCH's HDF5 feature file (either layout)."""
 
+    short_name = "MS-COCO"
     description = (
         "MS-COCO: 122,218 pairs, 80 labels, 4,096-d VGG-19 image, 300-d Doc2Vec text; "
         "UCCH split (last 5,000 rows are queries)"

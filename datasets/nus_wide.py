@@ -27,6 +27,7 @@ N_QUERY = 2100
 class NUSWideTC10:
     """NUS-WIDE (top-10 concepts) from UCCH's feature files."""
 
+    short_name = "NUS-WIDE"
     description = (
         "NUS-WIDE top-10: 186,577 pairs, 10 labels, 4,096-d VGG-19 image, 1,000-d BoW; "
         "UCCH split (last 2,100 rows are queries)"

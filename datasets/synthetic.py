@@ -100,6 +100,7 @@ def generate(config: SyntheticConfig, seed: int = 0) -> CrossModalData:
 class SyntheticDataset:
     """Paired multi-label data from a documented generative model (no files needed)."""
 
+    short_name = "Synthetic"
     description = (
         "generated paired multi-label data, deterministic from its seed: 2,400 items, "
         "16 labels, 512-d image, 300-d text; 400 random queries, retrieval = the other "

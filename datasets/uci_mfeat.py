@@ -76,6 +76,7 @@ def read_view(view: str) -> tuple[np.ndarray, np.ndarray]:
 class UCIMultipleFeatures:
     """Two views of the UCI Multiple Features digits (real data, shipped)."""
 
+    short_name = "UCI Mfeat"
     description = (
         "UCI Multiple Features digits, 2,000 items, 10 classes; image=pix (240-d), "
         "text=fou (76-d) by default; 200 queries (20 per class), retrieval = train = 1,800"

@@ -48,6 +48,7 @@ LISTS = ("trainset_txt_img_cat.list", "testset_txt_img_cat.list")
 class Wikipedia:
     """The Wikipedia data set from DGCPN's .npy files or the original release."""
 
+    short_name = "Wiki"
     description = (
         "Wikipedia: 2,866 pairs, 10 classes (single label); queries = the 693 test pairs, "
         "train = retrieval = the 2,173 training pairs"

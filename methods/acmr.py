@@ -115,6 +115,7 @@ class ACMR(TorchMethod):
         venue="ACM MM 2017",
         code="https://github.com/sunpeng981712364/ACMR_demo",
         supervised=True,
+        short_name="ACMR",
     )
     Params = ACMRParams
 

@@ -91,6 +91,7 @@ class CVH(Method):
         venue="IJCAI 2011",
         code="",
         supervised=False,
+        short_name="CVH",
     )
     Params = CVHParams
 

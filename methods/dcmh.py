@@ -102,6 +102,7 @@ class DCMH(TorchMethod):
         venue="CVPR 2017",
         code="https://github.com/jiangqy/DCMH-CVPR2017",
         supervised=True,
+        short_name="DCMH",
     )
     Params = DCMHParams
 

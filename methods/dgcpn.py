@@ -121,6 +121,7 @@ class DGCPN(TorchMethod):
         venue="AAAI 2021",
         code="https://github.com/Atmegal/DGCPN",
         supervised=False,
+        short_name="DGCPN",
     )
     Params = DGCPNParams
 

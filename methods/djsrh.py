@@ -83,6 +83,7 @@ class DJSRH(TorchMethod):
         venue="ICCV 2019",
         code="https://github.com/zs-zhong/DJSRH",
         supervised=False,
+        short_name="DJSRH",
     )
     Params = DJSRHParams
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {

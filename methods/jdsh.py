@@ -118,6 +118,7 @@ class JDSH(TorchMethod):
         venue="SIGIR 2020",
         code="https://github.com/KaiserLew/JDSH",
         supervised=False,
+        short_name="JDSH",
     )
     Params = JDSHParams
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {

@@ -233,6 +233,7 @@ class SSAH(TorchMethod):
         venue="CVPR 2018",
         code="https://github.com/lelan-li/SSAH",
         supervised=True,
+        short_name="SSAH",
     )
     Params = SSAHParams
 

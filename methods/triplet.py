@@ -74,6 +74,7 @@ class TripletHashing(TorchMethod):
         venue="IEEE TPAMI 45(3), 2023",
         code="https://github.com/penghu-cs/UCCH",
         supervised=False,
+        short_name="Triplet",
     )
     Params = TripletParams
 

@@ -183,6 +183,7 @@ class UCCH(TorchMethod):
         venue="IEEE TPAMI 45(3):3877-3889, 2023",
         code="https://github.com/penghu-cs/UCCH",
         supervised=False,
+        short_name="UCCH",
     )
     Params = UCCHParams
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {"mscoco": {"alpha": 0.6, "shift": 7.0}}

@@ -48,7 +48,7 @@ def test_run_writes_records_and_codes_prints_a_table_and_resumes(tmp_path):
     args = ["run", "--methods", "triplet", "--bits", "16,32", "--out", str(out), *FAST_TRIPLET]
     first = invoke(*args)
     assert first.exit_code == 0, first.output
-    assert "I->T 16" in first.stdout and "mAP@all, synthetic" in first.stdout
+    assert "I->T 16" in first.stdout and "mAP@all, Synthetic" in first.stdout
     record_path = out / "synthetic" / "triplet" / "bits16-seed0.json"
     record = read_record(record_path)
     assert record["status"] == "ok" and record["config"]["epochs"] == 4

@@ -11,8 +11,11 @@ import numpy as np
 import pytest
 from conftest import cmhbench_command, write_dist_info
 
+from cmhbench.datasets import BUILTIN as BUILTIN_DATASETS
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import Method, MethodInfo, hyperparameter, resolve_overrides
+from cmhbench.methods import BUILTIN as BUILTIN_METHODS
+from cmhbench.names import dataset_label, method_label
 from cmhbench.registry import METHODS, get_dataset, get_method, register_method
 
 
@@ -36,6 +39,19 @@ def test_unknown_names_suggest_the_closest():
 def test_cheap_paths_import_neither_torch_nor_method_modules(code):
     check = "; import sys; assert not {'torch', 'cmhbench.methods.triplet'} & set(sys.modules)"
     subprocess.run([sys.executable, "-c", code + check], check=True)
+
+
+def test_tables_and_figures_print_the_papers_names():
+    assert all(get_method(name).info.short_name for name in BUILTIN_METHODS)
+    assert all(get_dataset(name).short_name for name in BUILTIN_DATASETS)
+    assert (method_label("ucch"), method_label("triplet")) == ("UCCH", "Triplet")
+    assert (dataset_label("mirflickr25k"), dataset_label("nus-wide-tc10")) == (
+        "MIRFlickr-25K",
+        "NUS-WIDE",
+    )
+    # A name the registry does not know (a user's file, a variant) prints as recorded.
+    assert method_label("mine") == "mine"
+    assert dataset_label("synthetic-noise0.5") == "synthetic-noise0.5"
 
 
 @dataclass(frozen=True)

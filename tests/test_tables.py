@@ -93,9 +93,10 @@ def test_latex_marks_the_right_cells_and_prints_small_std(table):
     latex = render(table, "latex", caption="Results.", label="tab:map")
     assert latex.startswith("% Requires: \\usepackage{booktabs} \\usepackage{multirow}")
     rows = {line.split("&")[1].strip(): line for line in latex.splitlines() if line.count("&") > 4}
-    ssah_cells = _latex_cells(rows["ssah"])
+    assert set(rows) - {""} == {"CVH", "SSAH", "Triplet", "UCCH"}  # the papers' names
+    ssah_cells = _latex_cells(rows["SSAH"])
     assert ssah_cells[0] == r"\textbf{0.900{\scriptsize$\pm$0.000}}"
-    ucch_cells = _latex_cells(rows["ucch"])
+    ucch_cells = _latex_cells(rows["UCCH"])
     assert ucch_cells[0] == r"\underline{0.710{\scriptsize$\pm$0.014}}"
     assert ucch_cells[1] == r"0.800{\scriptsize$\pm$0.000}"
     for rule in (
@@ -104,6 +105,8 @@ def test_latex_marks_the_right_cells_and_prints_small_std(table):
         "\\bottomrule",
         "\\caption{Results.}",
         "\\label{tab:map}",
+        "\\begin{table*}",
+        "\\begin{adjustbox}{max width=\\textwidth}",
     ):
         assert rule in latex
     assert "\\cline" not in latex
@@ -114,12 +117,12 @@ def test_latex_marks_the_right_cells_and_prints_small_std(table):
 
 def test_markdown_and_console_marks(table):
     markdown = render(table, "markdown")
-    ssah = next(line for line in markdown.splitlines() if "| ssah" in line)
+    ssah = next(line for line in markdown.splitlines() if "| SSAH" in line)
     assert "**0.900 ± 0.000**" in ssah
-    ucch = next(line for line in markdown.splitlines() if "| ucch" in line)
+    ucch = next(line for line in markdown.splitlines() if "| UCCH" in line)
     assert "<u>0.710 ± 0.014</u>" in ucch
     console = render(table, "console", show_std=False)
-    cvh = next(line for line in console.splitlines() if " cvh " in line)
+    cvh = next(line for line in console.splitlines() if " CVH " in line)
     assert cvh.split()[2:4] == ["0.300", "0.200"]
 
 
@@ -151,7 +154,7 @@ def test_published_rows_are_marked_unranked_and_cited():
     assert table.rank.loc[published].eq(0).all()
     assert list(table.mean.index).index(published) == 3  # under the measured ucch row
     latex = render(table, "latex")
-    assert r"ucch$^{\dagger}$" in latex and r"$^{\dagger}$ published: P. Hu et al." in latex
+    assert r"UCCH$^{\dagger}$" in latex and r"$^{\dagger}$ published: P. Hu et al." in latex
     with pytest.raises(CmhbenchError, match="no published numbers for mAP@50"):
         build_table(records_frame(items), parse_metric("map@50"), with_published=True)
 
@@ -195,12 +198,30 @@ def test_cli_writes_the_table_and_rejects_bad_input(tmp_path):
     assert missing.exit_code == 1 and "results folder not found" in missing.stderr
 
 
+def wide_table():
+    """Two datasets at four lengths: wider than a page's text at the printed size."""
+    items = [
+        {**item, "bits": item["bits"] * factor, "dataset": dataset}
+        for item in hand_made()
+        for factor in (1, 4)
+        for dataset in ("synthetic", "mirflickr25k")
+    ]
+    return build_table(records_frame(items), parse_metric("map"), with_published=True)
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
-def test_latex_compiles_in_a_plain_document(table, tmp_path):
-    latex = render(table, "latex")
+@pytest.mark.parametrize("layout", ["article", "article,twocolumn"])
+def test_latex_compiles_and_fits_the_page(layout, tmp_path):
+    latex = render(wide_table(), "latex")
     packages = re.findall(r"\\usepackage\{\w+\}", latex.splitlines()[0])
     document = "\n".join(
-        ["\\documentclass{article}", *packages, "\\begin{document}", latex, "\\end{document}"]
+        [
+            f"\\documentclass[{layout.partition(',')[2]}]{{article}}",
+            *packages,
+            "\\begin{document}",
+            latex,
+            "\\end{document}",
+        ]
     )
     (tmp_path / "table.tex").write_text(document)
     result = subprocess.run(
@@ -211,3 +232,4 @@ def test_latex_compiles_in_a_plain_document(table, tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:]
+    assert "Overfull \\hbox" not in result.stdout, result.stdout[-2000:]

@@ -1,0 +1,36 @@
+"""How tables and figures print method and dataset names: as papers write them.
+
+A registered method says so in ``info.short_name`` ('UCCH'), a registered dataset
+loader in its ``short_name`` attribute ('MIRFlickr-25K'). Anything else (a plugin
+that sets none, a dataset variant, a user's own file) prints as recorded.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cmhbench.errors import CmhbenchError
+from cmhbench.registry import DATASETS, METHODS, Registry
+
+
+@cache
+def method_label(name: str) -> str:
+    """The paper's name of method ``name`` (``name`` itself when none is registered)."""
+    method = _registered(METHODS, name)
+    info = getattr(method, "info", None)
+    return getattr(info, "short_name", "") or name
+
+
+@cache
+def dataset_label(name: str) -> str:
+    """The paper's name of dataset ``name`` (``name`` itself when none is registered)."""
+    return getattr(_registered(DATASETS, name), "short_name", "") or name
+
+
+def _registered(registry: Registry, name: str) -> object | None:
+    if name not in registry.names():
+        return None
+    try:
+        return registry.get(name)
+    except CmhbenchError:  # a broken plugin still gets its results printed
+        return None
