@@ -29,6 +29,20 @@ from matplotlib.ticker import ScalarFormatter
 from cmhbench.names import dataset_label, method_label
 from cmhbench.report import DIRECTIONS
 
+# seaborn's colorblind palette with its two pale entries (light pink, yellow) replaced
+# by dark magenta and black: pale lines are hard to read on white paper.
+COLOURS = (
+    "#0173b2",
+    "#de8f05",
+    "#029e73",
+    "#d55e00",
+    "#cc78bc",
+    "#ca9161",
+    "#a23582",
+    "#949494",
+    "#000000",
+    "#56b4e9",
+)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
 WIDTH_IN = 7.0
 HEIGHT_IN = 2.7
@@ -42,9 +56,8 @@ def method_styles(methods: Iterable[str]) -> dict[str, tuple[Any, str]]:
 
     registered = METHODS.names()
     names = registered + sorted(set(methods) - set(registered))
-    colours = sns.color_palette("colorblind", n_colors=10)
     return {
-        name: (colours[i % len(colours)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(names)
+        name: (COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(names)
     }
 
 
