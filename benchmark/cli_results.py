@@ -281,7 +281,9 @@ def plot_command(
         except ValueError as exc:
             raise CmhbenchError(str(exc)) from None
         stem = f"{kind}-{dataset}" + ("" if kind == "bits" else f"-{bits}bits")
-        for suffix, options in ((".pdf", {}), (".png", {"dpi": 200})):
+        # No creation date in the PDF: the same records give the same bytes.
+        pdf = {"metadata": {"CreationDate": None}}
+        for suffix, options in ((".pdf", pdf), (".png", {"dpi": 200})):
             path = out / f"{stem}{suffix}"
             try:
                 out.mkdir(parents=True, exist_ok=True)

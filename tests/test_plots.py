@@ -83,6 +83,8 @@ def test_cli_writes_pdf_and_png_per_dataset(tmp_path):
         assert result.exit_code == 0, result.output
         for suffix in (".pdf", ".png"):
             assert (tmp_path / "fig" / f"{stem}{suffix}").stat().st_size > 1000
+    # No timestamp in the PDF, so that the same records redraw the same bytes.
+    assert b"/CreationDate" not in (tmp_path / "fig" / "bits-synthetic.pdf").read_bytes()
     bad = runner.invoke(cli, ["plot", "pr", str(tmp_path / "runs"), "--bits", "64"])
     assert (
         bad.exit_code == 1 and "no precision-recall points for synthetic at 64 bits" in bad.stderr

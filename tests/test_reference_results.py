@@ -1,37 +1,48 @@
-"""The committed reference tables are what the committed reference records give."""
+"""The committed reference tables and READMEs are what results/regenerate.py renders
+from the committed reference records."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
-
-from cmhbench.records import read_folder
-from cmhbench.report import records_frame
-from cmhbench.tables import build_table, parse_metric, render
 
 RESULTS = Path(__file__).parent.parent / "results"
 
 
 @pytest.fixture(scope="module")
-def frame():
-    found, unreadable = read_folder(RESULTS / "reference")
-    assert not unreadable
-    return records_frame(found)
+def regenerate():
+    spec = importlib.util.spec_from_file_location("regenerate", RESULTS / "regenerate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.mark.parametrize("dataset", ["synthetic", "uci-mfeat"])
-def test_reference_markdown_tables_match_the_records(frame, dataset):
-    table = build_table(frame, parse_metric("map"), datasets=[dataset])
-    markdown = render(table, "markdown")
-    assert (RESULTS / f"reference-map-{dataset}.md").read_text() == markdown
-    assert markdown.strip() in (RESULTS / "README.md").read_text()
-    if dataset == "uci-mfeat":
-        assert markdown.strip() in (RESULTS.parent / "README.md").read_text()
+@pytest.fixture(scope="module")
+def rendered(regenerate):
+    found = regenerate.reference_records()
+    texts = regenerate.tables(found)
+    return texts | regenerate.readmes(found, texts)
 
 
-def test_reference_latex_table_matches_the_records(frame):
-    table = build_table(frame, parse_metric("map"))
-    caption = "mAP@all on the embedded data (mean and standard deviation over 3 seeds)."
-    latex = render(table, "latex", caption=caption, label="tab:reference-map")
-    assert (RESULTS / "reference-map.tex").read_text() == latex
+def test_every_table_and_readme_is_what_the_records_give(rendered):
+    names = sorted(str(path.relative_to(RESULTS.parent)) for path in rendered)
+    assert names == [
+        "README.md",
+        "results/README.md",
+        "results/reference-map-synthetic.md",
+        "results/reference-map-uci-mfeat.md",
+        "results/reference-map.tex",
+    ]
+    for path, text in rendered.items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: regenerate it"
+
+
+def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
+    top = rendered[RESULTS.parent / "README.md"]
+    local = rendered[RESULTS / "README.md"]
+    assert rendered[RESULTS / "reference-map-uci-mfeat.md"].strip() in top
+    for dataset in ("synthetic", "uci-mfeat"):
+        assert rendered[RESULTS / f"reference-map-{dataset}.md"].strip() in local
+    assert "Grid state: 216 cells" in local and "Made on: cpu" in local
