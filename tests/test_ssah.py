@@ -20,6 +20,14 @@ def test_feature_lrn_is_tensorflows_formula():
         window = x[0, max(0, j - 2) : j + 3]
         expected[0, j] = x[0, j] / (2.0 + 1e-4 * window.pow(2).sum()) ** 0.75
     assert torch.allclose(FeatureLRN()(x), expected)
+    # The same values and gradients as torch's own LRN (alpha there is per unit averaged).
+    y = (torch.randn(8, 64, generator=torch.Generator().manual_seed(0)) * 30).requires_grad_()
+    reference = torch.nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0)
+    ours_grad = torch.autograd.grad(FeatureLRN()(y).pow(2).sum(), y)[0]
+    torch_out = reference(y.unsqueeze(-1)).squeeze(-1)
+    torch_grad = torch.autograd.grad(torch_out.pow(2).sum(), y)[0]
+    assert torch.allclose(FeatureLRN()(y), torch_out, atol=1e-5)
+    assert torch.allclose(ours_grad, torch_grad, atol=1e-5)
 
 
 def test_multiscale_text_channels():
