@@ -245,7 +245,12 @@ def _claimed(
         with _writing(path):
             claimed = claims.try_claim(path)
         if not claimed:
-            log.warning("skip %s: another cmhbench run is training it", path)
+            log.warning(
+                "skip %s: another cmhbench run is training it (%s); if that run is gone, delete %s",
+                path,
+                claims.owner(path) or "its claim is being released",
+                claims.claim_path(path).name,
+            )
             continue
         held.add(path)
         previous = records.read_record(path)

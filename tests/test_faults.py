@@ -66,6 +66,9 @@ def test_a_live_claim_is_respected_and_a_stale_one_taken_over(plugin, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "another cmhbench run is training it" in result.stderr
+    assert (
+        f"pid {os.getpid()}" in result.stderr and "delete bits8-seed0.json.claim" in result.stderr
+    )
     assert not live.exists() and read_record(stale)["status"] == "ok"
     claims.release(live)
 
