@@ -172,6 +172,12 @@ def test_killed_run_resumes_with_only_the_missing_cells(plugin, tmp_path):
         assert f"skip {folder / name}" in rerun.stderr
 
 
+def _default_sigint() -> None:
+    """Give the child Python's Ctrl-C handler even when pytest itself runs as a
+    background job, whose children start with SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_finished_cells_and_exits_130(plugin, tmp_path):
     command = [
         *cmhbench_command(),
@@ -186,7 +192,13 @@ def test_ctrl_c_keeps_finished_cells_and_exits_130(plugin, tmp_path):
         "delay=1.5",
         "--no-progress",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_sigint,
+    )
     folder = tmp_path / "synthetic" / "projection"
     deadline = time.time() + 60
     while time.time() < deadline and not (folder / "bits8-seed0.json").exists():
