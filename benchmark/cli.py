@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,18 @@ from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
 
 
+class _Terminated(BaseException):
+    """SIGTERM (``kill``, a batch scheduler's time limit) as an exception, so that a
+    run stops as on Ctrl-C: finished cells kept, its claims released."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
 class _Group(click.Group):
-    """Turns :class:`CmhbenchError` into one line and Ctrl-C into exit status 130."""
+    """Turns :class:`CmhbenchError` into one line, and Ctrl-C or SIGTERM into exit
+    status 130 or 143 with a line on how to resume."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -29,11 +40,15 @@ class _Group(click.Group):
         except CmhbenchError as exc:
             raise click.ClickException(str(exc)) from None
         except KeyboardInterrupt:
-            click.echo(
-                "\ninterrupted: finished cells are saved; rerun the same command to resume",
-                err=True,
-            )
+            _say_stopped("interrupted")
             ctx.exit(130)
+        except _Terminated:
+            _say_stopped("terminated")
+            ctx.exit(143)
+
+
+def _say_stopped(how: str) -> None:
+    click.echo(f"\n{how}: finished cells are saved; rerun the same command to resume", err=True)
 
 
 def _ints(value: str, low: int, high: int) -> list[int]:
@@ -421,4 +436,6 @@ for _command in (table_command, cells_command, plot_command):
 
 def main() -> None:
     """Console-script entry point."""
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)
     cli(prog_name="cmhbench")

@@ -178,7 +178,14 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_keeps_finished_cells_and_exits_130(plugin, tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "status", "word"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_stopped_run_keeps_finished_cells_and_releases_its_claims(
+    plugin, tmp_path, stop, status, word
+):
     command = [
         *cmhbench_command(),
         "run",
@@ -203,11 +210,12 @@ def test_ctrl_c_keeps_finished_cells_and_exits_130(plugin, tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and not (folder / "bits8-seed0.json").exists():
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
-    assert "rerun the same command to resume" in stderr
+    assert process.returncode == status
+    assert f"{word}: finished cells are saved; rerun the same command to resume" in stderr
     assert read_record(folder / "bits8-seed0.json")["status"] == "ok"
+    assert not list(folder.glob("*.claim"))
 
 
 def write_codes_file(path, **changes):
