@@ -270,8 +270,7 @@ class SSAHTraining:
         labels = tensors["labels"]
         self.n, n_labels = labels.shape
         self.batch_size = min(p.batch_size, self.n)
-        positive = 1.0 if p.likelihood == "nll" else 0.999
-        self.similarity = (labels @ labels.T > 0).float() * positive
+        self.positive = 1.0 if p.likelihood == "nll" else 0.999
         self.nets = self._networks(n_labels, tensors["image"].shape[1], tensors["text"].shape[1])
         self.discriminators = {
             modality: normal_init_(mlp(p.semantic_dim, (512, 256), 1), p.init_std).to(device)
@@ -382,14 +381,15 @@ class SSAHTraining:
     ) -> torch.Tensor:
         """alpha J(Delta) + gamma J(Gamma) + beta quantisation + eta label prediction."""
         p = self.params
-        similarity = self.similarity[:, batch]
+        labels = self.tensors["labels"]
+        similarity = (labels @ labels[batch].T > 0).float() * self.positive
         delta = self.stored_feature @ feature.T / 2
         gamma = self.stored_hash @ hashed.T / 2
         return (
             p.alpha * pairwise_likelihood(delta, similarity, p.likelihood)
             + p.gamma * pairwise_likelihood(gamma, similarity, p.likelihood)
             + p.beta * half_squared(torch.sign(hashed.detach()), hashed)
-            + p.eta * half_squared(self.tensors["labels"][batch], torch.sigmoid(logits))
+            + p.eta * half_squared(labels[batch], torch.sigmoid(logits))
         )
 
     def _label_loss(self, batch: torch.Tensor) -> torch.Tensor:
