@@ -10,9 +10,12 @@ with the new metrics version and the matching configuration hash, so a later
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from cmhbench import metrics, records
 
@@ -42,12 +45,12 @@ def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
         if record.get("status") != "ok":
             report.skipped.append((path, f"status {record.get('status')}"))
             continue
-        problem = _codes_problem(path, record)
-        if problem:
+        arrays, problem = _verified_codes(path, record)
+        if arrays is None:
             report.skipped.append((path, problem))
             continue
         before = {d: scores["map"] for d, scores in record["metrics"].items()}
-        rescore_record(path, record, device)
+        rescore_record(path, record, arrays, device)
         for direction, old in before.items():
             change = abs(record["metrics"][direction]["map"] - old)
             report.largest_map_change = max(report.largest_map_change, change)
@@ -55,9 +58,11 @@ def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
     return report
 
 
-def rescore_record(path: Path, record: dict[str, Any], device: str | None = None) -> None:
-    """Recompute ``record``'s metrics from its codes and rewrite it at ``path``."""
-    arrays = records.read_codes(path.parent / record["codes"]["file"])
+def rescore_record(
+    path: Path, record: dict[str, Any], arrays: dict[str, np.ndarray], device: str | None = None
+) -> None:
+    """Recompute ``record``'s metrics from its codes (``arrays``) and rewrite it at
+    ``path``."""
     protocol = record["protocol"]
     scores = metrics.evaluate_both_directions(
         {
@@ -77,13 +82,18 @@ def rescore_record(path: Path, record: dict[str, Any], device: str | None = None
     records.write_record(path, record)
 
 
-def _codes_problem(path: Path, record: dict[str, Any]) -> str:
-    """Why the record's codes cannot be used ('' when they can)."""
+def _verified_codes(path: Path, record: dict[str, Any]) -> tuple[dict[str, np.ndarray] | None, str]:
+    """The record's codes, read once and checked against its SHA-256, or None and why
+    they cannot be used."""
     codes = record.get("codes") or {}
     codes_path = path.parent / codes.get("file", "")
     if not codes.get("file") or not codes_path.is_file():
-        return "no codes file (records kept without codes cannot be re-scored)"
-    digest = hashlib.sha256(codes_path.read_bytes()).hexdigest()
-    if digest != codes.get("sha256"):
-        return f"{codes_path.name} does not match the SHA-256 in the record"
-    return ""
+        return None, "no codes file (records kept without codes cannot be re-scored)"
+    content = codes_path.read_bytes()
+    if hashlib.sha256(content).hexdigest() != codes.get("sha256"):
+        return None, f"{codes_path.name} does not match the SHA-256 in the record"
+    try:
+        with np.load(io.BytesIO(content), allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}, ""
+    except (OSError, ValueError) as exc:
+        return None, f"{codes_path.name} cannot be read: {exc}"

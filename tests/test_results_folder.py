@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -111,6 +112,14 @@ def test_recompute_skips_records_without_matching_codes(tmp_path):
     result = runner.invoke(cli, ["eval", "--recompute", str(tmp_path)])
     assert result.exit_code == 0
     assert "does not match the SHA-256 in the record" in result.stderr
+    record_path = codes.with_suffix(".json")
+    record = records.read_record(record_path)
+    codes.write_bytes(b"not an npz archive")
+    record["codes"]["sha256"] = hashlib.sha256(codes.read_bytes()).hexdigest()
+    records.write_record(record_path, record)
+    result = runner.invoke(cli, ["eval", "--recompute", str(tmp_path)])
+    assert result.exit_code == 0
+    assert f"skipped {record_path}: bits8-seed0.npz cannot be read" in result.stderr
     codes.unlink()
     result = runner.invoke(cli, ["eval", "--recompute", str(tmp_path)])
     assert "no codes file" in result.stderr and "re-scored 0 record(s)" in result.output
