@@ -161,7 +161,8 @@ def cells_command(
     config: Path | None,
     show_all: bool,
 ) -> None:
-    """Which cells of a grid are done, failed, unreadable or missing.
+    """Which cells of a grid are done, failed, unreadable, running (claimed by a live
+    run, named with its host and pid) or missing.
 
     The grid is the product of the lists given (or of an experiment file's);
     a list not given is every value the folder's records have.
