@@ -120,10 +120,12 @@ and `reference-map.tex` the tables, `figures/` the plots (PDF and PNG).
 
 {grid_state(found)}
 
-Every method runs at its paper's or official code's defaults; the top-level
-README's "Supervised methods" paragraph says why DCMH trails the unsupervised
-methods on `uci-mfeat` and ACMR on `synthetic` at short codes (their budgets on
-small training sets).
+Every method runs at its paper's or official code's defaults. The top-level
+README says why JDSH and DGCPN come out ahead of UCCH here, unlike in UCCH's paper
+("Ordering on the embedded data": the raw features of these sets already rank
+well, and those two methods copy that similarity into their codes), and why DCMH
+trails the unsupervised methods on `uci-mfeat` and ACMR on `synthetic` at short
+codes ("Supervised methods": their budgets on small training sets).
 
 Regenerate everything (runs the cells not yet run, then rewrites the tables, the
 figures, this README and the table in the top-level README; `--no-run` only
