@@ -45,3 +45,15 @@ def test_the_plot_example_restyles_and_saves_a_figure(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     exec(block.replace('"results/reference"', repr(str(reference))), {})
     assert (tmp_path / "pr-uci-mfeat-64.pdf").stat().st_size > 1000
+
+
+def test_the_bad_input_example_is_what_the_command_prints():
+    from click.testing import CliRunner
+
+    from cmhbench.cli import cli
+
+    example = re.search(r"\$ cmhbench (.*)\n(Error: .*)\n", README.read_text())
+    assert example, "the README shows a bad-input example"
+    result = CliRunner().invoke(cli, example.group(1).split())
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == example.group(2)
