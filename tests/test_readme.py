@@ -57,3 +57,18 @@ def test_the_bad_input_example_is_what_the_command_prints():
     result = CliRunner().invoke(cli, example.group(1).split())
     assert result.exit_code == 2
     assert result.output.strip().splitlines()[-1] == example.group(2)
+
+
+def test_the_uci_mfeat_example_is_what_run_prints_for_the_reference_records():
+    """The printed UCCH table equals run's closing table over the committed seed-0
+    records, so a change of format or of the records shows up here."""
+    import json
+
+    from cmhbench.report import records_frame
+    from cmhbench.tables import build_table, parse_metric, to_text
+
+    folder = README.parent / "results" / "reference" / "uci-mfeat" / "ucch"
+    records = [json.loads((folder / f"bits{b}-seed0.json").read_text()) for b in (16, 32, 64, 128)]
+    table = build_table(records_frame(records), parse_metric("map"), methods=["ucch"])
+    printed = "records in results/runs (zero_relevant=count)\n" + to_text(table, markdown=False)
+    assert f"```text\n{printed}```" in README.read_text()
