@@ -59,16 +59,24 @@ def test_the_bad_input_example_is_what_the_command_prints():
     assert result.output.strip().splitlines()[-1] == example.group(2)
 
 
-def test_the_uci_mfeat_example_is_what_run_prints_for_the_reference_records():
-    """The printed UCCH table equals run's closing table over the committed seed-0
-    records, so a change of format or of the records shows up here."""
+@pytest.mark.parametrize(
+    ("dataset", "methods"), [("synthetic", ["ucch", "triplet"]), ("uci-mfeat", ["ucch"])]
+)
+def test_the_printed_run_tables_are_what_run_prints_for_the_reference_records(dataset, methods):
+    """The README's run outputs (the default job; UCCH on uci-mfeat) equal run's closing
+    table over the committed seed-0 records, so a change of format or of the numbers
+    shows up here."""
     import json
 
     from cmhbench.report import records_frame
     from cmhbench.tables import build_table, parse_metric, to_text
 
-    folder = README.parent / "results" / "reference" / "uci-mfeat" / "ucch"
-    records = [json.loads((folder / f"bits{b}-seed0.json").read_text()) for b in (16, 32, 64, 128)]
-    table = build_table(records_frame(records), parse_metric("map"), methods=["ucch"])
+    folder = README.parent / "results" / "reference" / dataset
+    records = [
+        json.loads((folder / method / f"bits{bits}-seed0.json").read_text())
+        for method in methods
+        for bits in (16, 32, 64, 128)
+    ]
+    table = build_table(records_frame(records), parse_metric("map"), methods=methods)
     printed = "records in results/runs (zero_relevant=count)\n" + to_text(table, markdown=False)
     assert f"```text\n{printed}```" in README.read_text()
