@@ -1,4 +1,5 @@
-"""The ``cmhbench`` command: list, run, eval (table, cells and plot in ``cli_results``).
+"""The ``cmhbench`` command: list and run (eval in ``cli_eval``; table, cells and plot in
+``cli_results``).
 
 Results go to files, summaries to stdout, logs and progress to stderr. Errors a
 user can fix end in one line on stderr and exit status 1 (2 for usage errors).
@@ -16,7 +17,9 @@ from typing import Any
 import click
 
 from cmhbench import __version__
-from cmhbench.cli_results import cells_command, comma_list, plot_command, table_command
+from cmhbench.cli_eval import eval_command
+from cmhbench.cli_options import comma_list, int_list
+from cmhbench.cli_results import cells_command, plot_command, table_command
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
 
@@ -49,19 +52,6 @@ class _Group(click.Group):
 
 def _say_stopped(how: str) -> None:
     click.echo(f"\n{how}: finished cells are saved; rerun the same command to resume", err=True)
-
-
-def _ints(value: str, low: int, high: int) -> list[int]:
-    try:
-        numbers = [int(item) for item in comma_list(value)]
-    except ValueError:
-        raise click.BadParameter(f"expected comma-separated integers, got {value!r}") from None
-    if not numbers:
-        raise click.BadParameter("needs at least one value")
-    bad = [n for n in numbers if not low <= n <= high]
-    if bad:
-        raise click.BadParameter(f"values must be in [{low}, {high}], got {bad}")
-    return numbers
 
 
 def _registered_names(option: str, value: str) -> list[str]:
@@ -314,8 +304,8 @@ def run_command(
     spec = GridSpec(
         methods=_registered_names("--methods", methods),
         datasets=_registered_names("--datasets", datasets),
-        bits=_ints(chosen("bits", bits), 1, 4096),
-        seeds=_ints(chosen("seeds", seeds), 0, 2**31 - 1),
+        bits=int_list(chosen("bits", bits), "--bits", 1, 4096, required=True),
+        seeds=int_list(chosen("seeds", seeds), "--seeds", 0, 2**31 - 1, required=True),
         out=out,
         assignments=[*declared.get("set", []), *assignments],
         device=chosen("device", device),
@@ -348,89 +338,7 @@ def run_command(
         sys.exit(1)
 
 
-EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
-
-
-@cli.command("eval")
-@click.argument("codes_file", type=click.Path(path_type=Path))
-@click.option("--topk", default=None, help="Comma-separated K for mAP@K and precision@K.")
-@click.option(
-    "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
-)
-@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
-@click.option(
-    "--recompute",
-    is_flag=True,
-    help="CODES_FILE is a results folder: re-score every record from its stored codes.",
-)
-def eval_command(
-    codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool, recompute: bool
-) -> None:
-    """Score codes made elsewhere, or re-score a results folder (--recompute).
-
-    CODES_FILE is an .npz with query_codes and retrieval_codes ({-1,+1} or {0,1}),
-    query_labels and retrieval_labels (multi-hot). With --recompute it is a
-    results folder, whose records are re-scored from their codes under their own
-    protocol with the current metric code, without retraining.
-    """
-    if recompute:
-        _recompute(codes_file)
-        return
-    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
-    from cmhbench.records import read_codes
-
-    if not codes_file.is_file():
-        raise CmhbenchError(f"codes file not found: {codes_file}")
-    arrays = read_codes(codes_file)
-    missing = [key for key in EVAL_KEYS if key not in arrays]
-    if missing:
-        raise CmhbenchError(
-            f"{codes_file} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
-        )
-    ks = tuple(_ints(topk, 1, 10**9)) if topk else None
-    result = evaluate_codes(
-        *(arrays[key] for key in EVAL_KEYS),
-        map_k=ks or DEFAULT_MAP_K,
-        topk=ks or DEFAULT_TOPK,
-        zero_relevant=zero_relevant,
-    )
-    data = result.to_dict()
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    click.echo(
-        f"queries {data['n_queries']}, retrieval set {data['n_retrieval']}, "
-        f"queries without a relevant item {data['queries_without_relevant']} "
-        f"({zero_relevant})"
-    )
-    click.echo(f"mAP@all            {data['map']:.4f}")
-    click.echo(f"tie-aware mAP@all  {data['map_tie_aware']:.4f}")
-    for k, value in data["map_at_k"].items():
-        click.echo(f"mAP@{k:<14} {value:.4f}")
-    for k, value in data["precision_at_k"].items():
-        click.echo(f"precision@{k:<8} {value:.4f}")
-
-
-def _recompute(folder: Path) -> None:
-    from cmhbench.records import record_paths
-    from cmhbench.rescore import rescore_folder
-
-    if not folder.is_dir():
-        raise CmhbenchError(f"results folder not found: {folder}")
-    if not record_paths(folder):
-        raise CmhbenchError(
-            f"no records in {folder} (expected <dataset>/<method>/bits<L>-seed<S>.json)"
-        )
-    report = rescore_folder(folder)
-    for path, why in report.skipped:
-        click.echo(f"skipped {path}: {why}", err=True)
-    click.echo(
-        f"re-scored {len(report.rescored)} record(s), skipped {len(report.skipped)}; "
-        f"largest change of mAP@all {report.largest_map_change:.4g}"
-    )
-
-
-for _command in (table_command, cells_command, plot_command):
+for _command in (eval_command, table_command, cells_command, plot_command):
     cli.add_command(_command)
 
 

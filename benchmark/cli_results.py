@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from cmhbench.cli_options import comma_list, int_list
 from cmhbench.errors import CmhbenchError
 
 RESULTS_DIR = click.argument(
@@ -15,23 +16,6 @@ RESULTS_DIR = click.argument(
     default=Path("results/runs"),
     required=False,
 )
-
-
-def comma_list(value: str | None) -> list[str]:
-    """The non-empty items of a comma-separated option value."""
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
-def _numbers(value: str | None, option: str) -> list[int] | None:
-    items = comma_list(value)
-    if not items:
-        return None
-    try:
-        return [int(item) for item in items]
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated integers, got {value!r}", param_hint=option
-        ) from None
 
 
 def _read(results_dir: Path) -> list[dict[str, Any]]:
@@ -119,13 +103,14 @@ def table_command(
     from cmhbench.tables import build_table, parse_metric, render
 
     choice = parse_metric(metric)
+    wanted_bits = int_list(bits, "--bits", 1, 4096) or None
     frame = records_frame(_read(results_dir))
     table = build_table(
         frame,
         choice,
         datasets=comma_list(datasets),
         methods=comma_list(methods),
-        bits=_numbers(bits, "--bits"),
+        bits=wanted_bits,
         with_published=with_published,
         precision=precision,
     )
@@ -187,8 +172,8 @@ def cells_command(
         results_dir,
         datasets=[dataset_key(name) for name in dataset_names] if dataset_names else None,
         methods=comma_list(methods) or comma_list(declared.get("methods")),
-        bits=_numbers(bits or declared.get("bits"), "--bits"),
-        seeds=_numbers(seeds or declared.get("seeds"), "--seeds"),
+        bits=int_list(bits or declared.get("bits"), "--bits", 1, 4096) or None,
+        seeds=int_list(seeds or declared.get("seeds"), "--seeds", 0, 2**31 - 1) or None,
     )
     shown = [cell for cell in states if show_all or cell.state != "done"]
     if shown:

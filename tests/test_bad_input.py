@@ -169,6 +169,9 @@ CASES = [
     ("eval bad K", ["eval", "c.npz", "--topk", "0"], {"c.npz": codes_file()}, "[1, 1000000000]"),
     ("table of nothing", ["table", "none"], {}, "results folder not found"),
     ("unknown metric", ["table", "out", "--metric", "mAP@"], {"out/x": "-"}, "unknown metric"),
+    ("table bits 0", ["table", "out", "--bits", "0"], {"out/x": "-"}, "'--bits': values must"),
+    ("cells seeds not numbers", ["cells", "out", "--seeds", "1,a"], {"out/x": "-"}, "'--seeds'"),
+    ("run no seeds", [*RUN, "--seeds", ","], {}, "'--seeds': needs at least one value"),
 ]
 
 

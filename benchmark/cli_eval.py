@@ -1,0 +1,93 @@
+"""The ``cmhbench eval`` command: score codes made elsewhere, or re-score a results
+folder from its stored codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cmhbench.cli_options import int_list
+from cmhbench.errors import CmhbenchError
+
+EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
+
+
+@click.command("eval")
+@click.argument("codes_file", type=click.Path(path_type=Path))
+@click.option("--topk", default=None, help="Comma-separated K for mAP@K and precision@K.")
+@click.option(
+    "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
+)
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+@click.option(
+    "--recompute",
+    is_flag=True,
+    help="CODES_FILE is a results folder: re-score every record from its stored codes.",
+)
+def eval_command(
+    codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool, recompute: bool
+) -> None:
+    """Score codes made elsewhere, or re-score a results folder (--recompute).
+
+    CODES_FILE is an .npz with query_codes and retrieval_codes ({-1,+1} or {0,1}),
+    query_labels and retrieval_labels (multi-hot). With --recompute it is a
+    results folder, whose records are re-scored from their codes under their own
+    protocol with the current metric code, without retraining.
+    """
+    if recompute:
+        _recompute(codes_file)
+        return
+    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
+    from cmhbench.records import read_codes
+
+    if not codes_file.is_file():
+        raise CmhbenchError(f"codes file not found: {codes_file}")
+    arrays = read_codes(codes_file)
+    missing = [key for key in EVAL_KEYS if key not in arrays]
+    if missing:
+        raise CmhbenchError(
+            f"{codes_file} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
+        )
+    ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
+    result = evaluate_codes(
+        *(arrays[key] for key in EVAL_KEYS),
+        map_k=ks or DEFAULT_MAP_K,
+        topk=ks or DEFAULT_TOPK,
+        zero_relevant=zero_relevant,
+    )
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(
+        f"queries {data['n_queries']}, retrieval set {data['n_retrieval']}, "
+        f"queries without a relevant item {data['queries_without_relevant']} "
+        f"({zero_relevant})"
+    )
+    click.echo(f"mAP@all            {data['map']:.4f}")
+    click.echo(f"tie-aware mAP@all  {data['map_tie_aware']:.4f}")
+    for k, value in data["map_at_k"].items():
+        click.echo(f"mAP@{k:<14} {value:.4f}")
+    for k, value in data["precision_at_k"].items():
+        click.echo(f"precision@{k:<8} {value:.4f}")
+
+
+def _recompute(folder: Path) -> None:
+    from cmhbench.records import record_paths
+    from cmhbench.rescore import rescore_folder
+
+    if not folder.is_dir():
+        raise CmhbenchError(f"results folder not found: {folder}")
+    if not record_paths(folder):
+        raise CmhbenchError(
+            f"no records in {folder} (expected <dataset>/<method>/bits<L>-seed<S>.json)"
+        )
+    report = rescore_folder(folder)
+    for path, why in report.skipped:
+        click.echo(f"skipped {path}: {why}", err=True)
+    click.echo(
+        f"re-scored {len(report.rescored)} record(s), skipped {len(report.skipped)}; "
+        f"largest change of mAP@all {report.largest_map_change:.4g}"
+    )
