@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 
 Reduction = Literal["sum", "mean", "violating", "hardest"]
 
@@ -44,3 +45,19 @@ def max_margin_loss(
             for cost in (cost_i2t, cost_t2i)
         )
     raise ValueError(f"unknown reduction {reduction!r}")
+
+
+def pairwise_likelihood(
+    theta: torch.Tensor, similarity: torch.Tensor, kind: Literal["nll", "squared"] = "nll"
+) -> torch.Tensor:
+    """The negative log-likelihood of pairwise similarities S given inner products theta,
+    p(S_ij = 1) = sigmoid(theta_ij) (DCMH Eq. 2, SSAH Sec. 3), summed, with
+    log(1 + e^theta) computed stably: -sum(S theta - log(1 + e^theta)) (``"nll"``);
+    ``"squared"``: SSAH's official code, sum((S theta - log(1 + e^theta))^2) / 2."""
+    terms = similarity * theta - F.softplus(theta)
+    return -terms.sum() if kind == "nll" else terms.pow(2).sum() / 2
+
+
+def half_squared(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """||a - b||^2 / 2 (TensorFlow's ``l2_loss``, the code's ``mse_criterion``)."""
+    return (a - b).pow(2).sum() / 2

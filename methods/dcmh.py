@@ -40,10 +40,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._losses import pairwise_likelihood
 from cmhbench.methods._nets import Centre, mlp, normal_init_, start_training
 from cmhbench.registry import register_method
 from cmhbench.training import TorchMethod, check_finite, epoch_bar, random_batch
@@ -86,7 +86,7 @@ def pairwise_objective(
         codes: (b, L) the batch rows of B.
     """
     theta = other @ outputs.T / 2
-    likelihood = (F.softplus(theta) - similarity * theta).sum()
+    likelihood = pairwise_likelihood(theta, similarity)
     quantisation = (codes - outputs).pow(2).sum()
     balance = (outputs.sum(0) + own_rest).pow(2).sum()
     return likelihood + gamma * quantisation + eta * balance

@@ -8,7 +8,9 @@ from conftest import encode_and_score
 
 from cmhbench.datasets import load_dataset
 from cmhbench.errors import CmhbenchError
-from cmhbench.methods.ssah import SSAH, FeatureLRN, MultiScaleText, pairwise_likelihood
+from cmhbench.methods._losses import pairwise_likelihood
+from cmhbench.methods._ssah_nets import FeatureLRN, MultiScaleText
+from cmhbench.methods.ssah import SSAH
 
 SMALL = dict(hidden=256, semantic_dim=64, steps_per_pass=2)
 
