@@ -320,7 +320,8 @@ def run_command(
     )
     results = run_grid(spec)
     from cmhbench.report import records_frame  # pandas, after training
-    from cmhbench.tables import build_table, parse_metric, to_text
+    from cmhbench.table_formats import to_text
+    from cmhbench.tables import build_table, parse_metric
 
     click.echo(f"records in {out} (zero_relevant={zero_relevant})")
     if any(record["status"] == "ok" for record in results):

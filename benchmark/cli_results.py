@@ -100,7 +100,8 @@ def table_command(
     direction -> bits; mean over seeds +- std; best bold, second underlined.
     """
     from cmhbench.report import records_frame
-    from cmhbench.tables import build_table, parse_metric, render
+    from cmhbench.table_formats import render
+    from cmhbench.tables import build_table, parse_metric
 
     choice = parse_metric(metric)
     wanted_bits = int_list(bits, "--bits", 1, 4096) or None

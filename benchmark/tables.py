@@ -6,33 +6,24 @@ is the mean over seeds, with the sample standard deviation (ddof 1) where there
 are several seeds. In each column the best measured mean is bold and the second
 underlined, compared at the printed precision (equal printed values share the
 mark). Published rows (``with_published``) sit under their method, marked, and
-are never ranked: they come from other runs.
-
-Formats: console, markdown, latex (pandas Styler, booktabs) and csv (tidy, one
-row per cell, with mean, std, seeds and rank).
+are never ranked: they come from other runs. :mod:`cmhbench.table_formats` prints
+a table.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from tabulate import tabulate
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.names import dataset_label, method_label
-from cmhbench.published import published_frame, source
+from cmhbench.published import published_frame
 from cmhbench.report import DIRECTIONS
 
-FORMATS = ("console", "markdown", "latex", "csv")
-LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$Image"}
 GROUPS = ("Unsupervised", "Supervised")
-SOURCE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6")  # dagger, double dagger, section, pilcrow
-LATEX_MARKS = (r"$^{\dagger}$", r"$^{\ddagger}$", r"$^{\S}$", r"$^{\P}$")
-LATEX_PACKAGES = ("booktabs", "multirow", "adjustbox")
 
 
 @dataclass(frozen=True)
@@ -239,184 +230,3 @@ def _rank(rounded: pd.DataFrame, measured: list[bool]) -> pd.DataFrame:
         for place, value in enumerate(distinct[:2], start=1):
             rank.loc[values.index[values.eq(value)], column] = place
     return rank
-
-
-def render(
-    table: PaperTable,
-    fmt: str,
-    *,
-    show_std: bool = True,
-    caption: str | None = None,
-    label: str | None = None,
-) -> str:
-    """The table in one of :data:`FORMATS`."""
-    if fmt == "csv":
-        return to_csv(table)
-    if fmt == "latex":
-        return to_latex(table, show_std=show_std, caption=caption, label=label)
-    if fmt in ("console", "markdown"):
-        return to_text(table, markdown=fmt == "markdown", show_std=show_std)
-    raise CmhbenchError(f"unknown table format {fmt!r}: expected one of {', '.join(FORMATS)}")
-
-
-def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
-    _, method, src = key
-    name = method_label(method)
-    return name if not src else f"{name}{marks[sources.index(src)]}"
-
-
-def _footnotes(
-    table: PaperTable, marks: Sequence[str], escape: Callable[[str], str] = str
-) -> list[str]:
-    """One line per published source: its mark, citation and protocol (``escape``d)."""
-    return [
-        f"{mark} published: {escape(source(key).citation)} ({escape(source(key).protocol)})."
-        for mark, key in zip(marks, table.sources, strict=False)
-    ]
-
-
-def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
-    """Console (plain, best marked '*', second '+') or GitHub markdown (bold, <u>)."""
-    single = len(table.mean.columns.get_level_values(0).unique()) == 1
-    short = {"i2t": "I->T", "t2i": "T->I"}
-    new_line = "<br>" if markdown else "\n"
-    headers = ["", "method"] + [
-        f"{short[d]} {b}" if single else f"{dataset_label(ds)}{new_line}{short[d]} {b}"
-        for ds, d, b in table.mean.columns
-    ]
-    body, previous_group = [], None
-    for key in table.mean.index:
-        group = key[0] if key[0] != previous_group else ""
-        previous_group = key[0]
-        cells = []
-        for column in table.mean.columns:
-            mean, spread = table.cell_parts(key, column, show_std=show_std)
-            text = f"{mean} ± {spread}" if spread else mean
-            place = table.rank.at[key, column]
-            if place and markdown:
-                text = f"**{text}**" if place == 1 else f"<u>{text}</u>"
-            elif place:
-                text += "*" if place == 1 else "+"
-            cells.append(text)
-        body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
-    title = table.metric.label + (f", {dataset_label(table.mean.columns[0][0])}" if single else "")
-    text = tabulate(
-        body, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True
-    )
-    if markdown:
-        legend = "Bold: best, underlined: second best per column (measured rows)."
-        lines = [f"{title}", "", text, "", legend, *_footnotes(table, SOURCE_MARKS)]
-    else:
-        legend = "*: best, +: second best per column (measured rows)."
-        lines = [title, text, legend, *_footnotes(table, SOURCE_MARKS)]
-    return "\n".join(lines) + "\n"
-
-
-def to_csv(table: PaperTable) -> str:
-    """Tidy CSV: one row per (method row, column) with mean, std, seeds and rank."""
-    long = pd.concat(
-        {
-            "mean": table.mean.stack([0, 1, 2], future_stack=True),
-            "std": table.std.stack([0, 1, 2], future_stack=True),
-            "seeds": table.seeds.stack([0, 1, 2], future_stack=True),
-            "rank": table.rank.stack([0, 1, 2], future_stack=True),
-        },
-        axis=1,
-    )
-    long.index.names = ["group", "method", "source", "dataset", "direction", "bits"]
-    long = long.reset_index()
-    long = long[long["seeds"].gt(0) | long["mean"].notna()]
-    long.insert(0, "metric", table.metric.label)
-    return long.to_csv(index=False, float_format=f"%.{table.precision + 3}f")
-
-
-def to_latex(
-    table: PaperTable,
-    *,
-    show_std: bool = True,
-    caption: str | None = None,
-    label: str | None = None,
-) -> str:
-    """A booktabs ``table*`` through pandas' Styler; packages listed in a comment on top.
-
-    The float spans both columns of a two-column paper (UCCH's Tables 1-2 do), and the
-    tabular shrinks to the text width when wider (adjustbox's ``max width``), never grows.
-    The std is printed small after the mean (``0.702{\\scriptsize$\\pm$0.004}``);
-    published rows carry a mark and a footnote under the tabular.
-    """
-    columns = pd.MultiIndex.from_tuples(
-        [
-            (_escape(dataset_label(ds)), LATEX_DIRECTIONS[d], str(b))
-            for ds, d, b in table.mean.columns
-        ]
-    )
-    index = pd.MultiIndex.from_tuples(
-        [(key[0], _escape(_row_label(key, LATEX_MARKS, table.sources))) for key in table.mean.index]
-    )
-    cells = pd.DataFrame(
-        [
-            [_latex_cell(table, key, column, show_std) for column in table.mean.columns]
-            for key in table.mean.index
-        ],
-        index=index,
-        columns=columns,
-    )
-    styles = {1: "textbf:--rwrap;", 2: "underline:--rwrap;", 0: ""}
-    props = pd.DataFrame(
-        [[styles[int(v)] for v in row] for row in table.rank.to_numpy()],
-        index=index,
-        columns=columns,
-    )
-    latex = cells.style.apply(lambda _: props, axis=None).to_latex(
-        hrules=True,
-        environment="table*",
-        position_float="centering",
-        caption=caption or f"{table.metric.label} of cross-modal retrieval.",
-        label=label,
-        column_format="ll" + "c" * len(columns),
-        multicol_align="c",
-        clines="skip-last;data",
-    )
-    latex = _group_rules(latex)
-    latex = latex.replace(
-        "\\begin{tabular}", "\\begin{adjustbox}{max width=\\textwidth}\n\\begin{tabular}"
-    ).replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
-    notes = [
-        rf"\par\footnotesize{{{note}}}" for note in _footnotes(table, LATEX_MARKS, _escape_text)
-    ]
-    if notes:
-        latex = latex.replace("\\end{table*}", "\n".join(notes) + "\n\\end{table*}")
-    header = "% Requires: " + " ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES)
-    return f"{header}\n{latex}"
-
-
-def _latex_cell(table: PaperTable, row: tuple, column: tuple, show_std: bool) -> str:
-    mean, spread = table.cell_parts(row, column, show_std=show_std)
-    return rf"{mean}{{\scriptsize$\pm${spread}}}" if spread else mean
-
-
-def _group_rules(latex: str) -> str:
-    """Booktabs rules between row groups instead of Styler's \\cline (none before \\bottomrule)."""
-    latex = re.sub(r"\\cline\{[^}]*\}\n\\bottomrule", r"\\bottomrule", latex)
-    return re.sub(r"\\cline\{[^}]*\}", r"\\midrule", latex)
-
-
-def _escape(text: str) -> str:
-    """LaTeX-escape a name, keeping math-mode marks ($...$) intact."""
-    parts = re.split(r"(\$[^$]*\$)", text)
-    return "".join(part if part.startswith("$") else _escape_text(part) for part in parts)
-
-
-def _escape_text(text: str) -> str:
-    replacements = {
-        "\\": r"\textbackslash{}",
-        "&": r"\&",
-        "%": r"\%",
-        "#": r"\#",
-        "_": r"\_",
-        "{": r"\{",
-        "}": r"\}",
-        "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}",
-    }
-    return "".join(replacements.get(ch, ch) for ch in text)

@@ -27,7 +27,8 @@ from cmhbench.cli import cli
 from cmhbench.experiment import read_experiment
 from cmhbench.records import read_folder
 from cmhbench.report import records_frame
-from cmhbench.tables import build_table, parse_metric, render
+from cmhbench.table_formats import render
+from cmhbench.tables import build_table, parse_metric
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "reference.toml"

@@ -69,7 +69,8 @@ def test_the_printed_run_tables_are_what_run_prints_for_the_reference_records(da
     import json
 
     from cmhbench.report import records_frame
-    from cmhbench.tables import build_table, parse_metric, to_text
+    from cmhbench.table_formats import to_text
+    from cmhbench.tables import build_table, parse_metric
 
     folder = README.parent / "results" / "reference" / dataset
     records = [
