@@ -64,6 +64,7 @@ bank (``memory_bank=false``: in-batch binary keys throughout).
 from __future__ import annotations
 
 import copy
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -79,6 +80,8 @@ from cmhbench.methods._nets import start_mlp_training
 from cmhbench.registry import register_method
 from cmhbench.training import LoopConfig, TorchMethod
 from cmhbench.training import train as run_training_loop
+
+log = logging.getLogger("cmhbench")
 
 CODE = "UCCH official code (penghu-cs/UCCH)"
 PAPER = "UCCH paper, Sec. 4.2"
@@ -239,7 +242,8 @@ class UCCH(TorchMethod):
             desc=f"ucch {self.bits} bits",
             on_epoch_end=selector if p.model_selection == "validation" else None,
         )
-        selector.restore_best()
+        if p.model_selection == "validation":
+            selector.restore_best()
 
 
 class _ValidationSelector:
@@ -276,6 +280,15 @@ class _ValidationSelector:
             }
 
     def restore_best(self) -> None:
-        if self.best_state is not None:
-            for name, net in self.method.networks.items():
-                net.load_state_dict(self.best_state[name])
+        """Load the best epoch's weights; log which epoch that was."""
+        if self.best_state is None:
+            log.warning("ucch: no validation query has a relevant item; kept the last epoch")
+            return
+        for name, net in self.method.networks.items():
+            net.load_state_dict(self.best_state[name])
+        log.info(
+            "ucch %d bits: kept epoch %d (validation mAP %.4f)",
+            self.method.bits,
+            self.best_epoch + 1,
+            self.best_score,
+        )

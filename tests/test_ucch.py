@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 
 import numpy as np
 import pytest
@@ -176,12 +178,15 @@ def test_ablations_train_and_give_codes(easy_data, options):
     assert min(scores_of(method, easy_data).values()) > 0.23
 
 
-def test_validation_model_selection_needs_and_uses_labels(easy_data):
+def test_validation_model_selection_needs_and_uses_labels(easy_data, caplog):
     method = UCCH(16, **SMALL, epochs=3, model_selection="validation", validation_size=300)
     assert method.uses_labels and not UCCH(16).uses_labels
     with pytest.raises(ValueError, match="labels"):
         method.fit(easy_data.part("train", with_labels=False))
-    method.fit(easy_data.part("train", with_labels=True))
+    with caplog.at_level(logging.INFO, logger="cmhbench"):
+        method.fit(easy_data.part("train", with_labels=True))
+    kept = re.search(r"ucch 16 bits: kept epoch (\d) \(validation mAP (\S+)\)", caplog.text)
+    assert kept and 1 <= int(kept.group(1)) <= 3 and 0 < float(kept.group(2)) <= 1
     assert np.isfinite(list(scores_of(method, easy_data).values())).all()
 
 
