@@ -117,11 +117,17 @@ def table_command(
     )
     if with_published and not table.sources:
         click.echo("note: no published numbers for these methods and datasets", err=True)
-    partial = int(((table.failed > 0) & (table.seeds > 0)).to_numpy().sum())
-    if partial:
+    with_failures, not_run, most = table.seed_shortfalls()
+    if with_failures:
         click.echo(
-            f"note: {partial} cell(s) average fewer seeds because some failed "
+            f"note: {with_failures} cell(s) average fewer seeds because some failed "
             f"('cmhbench cells {results_dir}')",
+            err=True,
+        )
+    if not_run:
+        click.echo(
+            f"note: {not_run} cell(s) average fewer than {most} seeds: the others have "
+            f"no record yet ('cmhbench cells {results_dir}')",
             err=True,
         )
     _write(render(table, fmt, show_std=not no_std, caption=caption, label=label), out)

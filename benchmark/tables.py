@@ -80,6 +80,17 @@ class PaperTable:
         spread = f"{std:.{self.precision}f}" if show_std and seeds > 1 and not pd.isna(std) else ""
         return f"{mean:.{self.precision}f}", spread
 
+    def seed_shortfalls(self) -> tuple[int, int, int]:
+        """Among measured cells with a value: (how many lost seeds to failures, how many
+        have fewer seeds than the most any cell has without a failure, that most)."""
+        measured = [key[2] == "" for key in self.seeds.index]
+        seeds = self.seeds.loc[measured].to_numpy()
+        failed = self.failed.loc[measured].to_numpy() > 0
+        most = int(seeds.max(initial=0))
+        with_failures = int(((seeds > 0) & failed).sum())
+        not_run = int(((seeds > 0) & (seeds < most) & ~failed).sum())
+        return with_failures, not_run, most
+
 
 def select(
     frame: pd.DataFrame,

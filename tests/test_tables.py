@@ -181,9 +181,16 @@ def test_unknown_metric_suggests_the_closest():
         parse_metric("map_tie_awar")
 
 
+def test_seed_shortfalls_count_failed_and_missing_seeds(table):
+    assert table.seed_shortfalls() == (2, 0, 2)  # cvh 16 bits: seed 1 failed, both directions
+    fewer = [r for r in hand_made() if (r["method"], r["bits"], r["seed"]) != ("ucch", 32, 1)]
+    assert build_table(records_frame(fewer), parse_metric("map")).seed_shortfalls() == (2, 2, 2)
+
+
 def test_cli_writes_the_table_and_rejects_bad_input(tmp_path):
     for item in hand_made():
-        write(tmp_path / "runs", item)
+        if (item["method"], item["bits"], item["seed"]) != ("ucch", 32, 1):
+            write(tmp_path / "runs", item)
     runner = CliRunner()
     out = tmp_path / "table.tex"
     result = runner.invoke(
@@ -191,7 +198,8 @@ def test_cli_writes_the_table_and_rejects_bad_input(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "\\begin{tabular}" in out.read_text()
-    assert "average fewer seeds" in result.stderr
+    assert "2 cell(s) average fewer seeds because some failed" in result.stderr
+    assert "2 cell(s) average fewer than 2 seeds: the others have no record yet" in result.stderr
     bad = runner.invoke(cli, ["table", str(tmp_path / "runs"), "--methods", "ucch,nope"])
     assert bad.exit_code == 1 and bad.stderr.strip().count("\n") == 0
     assert "no records for method nope" in bad.stderr
