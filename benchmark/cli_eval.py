@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
 
 from cmhbench.cli_options import int_list
 from cmhbench.errors import CmhbenchError
@@ -31,8 +32,9 @@ def eval_command(
 ) -> None:
     """Score codes made elsewhere, or re-score a results folder (--recompute).
 
-    CODES_FILE is an .npz with query_codes and retrieval_codes ({-1,+1} or {0,1}),
-    query_labels and retrieval_labels (multi-hot). With --recompute it is a
+    CODES_FILE is an .npz, a MATLAB .mat (v5, v7 or v7.3) or an HDF5 file (.h5,
+    .hdf5) with query_codes and retrieval_codes ({-1,+1} or {0,1}, one row per
+    item), query_labels and retrieval_labels (multi-hot). With --recompute it is a
     results folder, whose records are re-scored from their codes under their own
     protocol with the current metric code, without retraining.
     """
@@ -40,16 +42,8 @@ def eval_command(
         _recompute(codes_file)
         return
     from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
-    from cmhbench.records import read_codes
 
-    if not codes_file.is_file():
-        raise CmhbenchError(f"codes file not found: {codes_file}")
-    arrays = read_codes(codes_file)
-    missing = [key for key in EVAL_KEYS if key not in arrays]
-    if missing:
-        raise CmhbenchError(
-            f"{codes_file} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
-        )
+    arrays = read_codes_file(codes_file)
     ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
     result = evaluate_codes(
         *(arrays[key] for key in EVAL_KEYS),
@@ -72,6 +66,28 @@ def eval_command(
         click.echo(f"mAP@{k:<14} {value:.4f}")
     for k, value in data["precision_at_k"].items():
         click.echo(f"precision@{k:<8} {value:.4f}")
+
+
+def read_codes_file(path: Path) -> dict[str, np.ndarray]:
+    """The :data:`EVAL_KEYS` arrays of an .npz, a MATLAB .mat (v7.3's column-major
+    matrices transposed back to one row per item) or a row-major HDF5 file."""
+    from cmhbench.datasets.matfile import read_hdf5, read_matlab
+    from cmhbench.records import read_codes
+
+    if not path.is_file():
+        raise CmhbenchError(f"codes file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        return read_matlab(path, EVAL_KEYS)
+    if suffix in (".h5", ".hdf5"):
+        return read_hdf5(path, EVAL_KEYS)
+    arrays = read_codes(path)
+    missing = [key for key in EVAL_KEYS if key not in arrays]
+    if missing:
+        raise CmhbenchError(
+            f"{path} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
+        )
+    return arrays
 
 
 def _recompute(folder: Path) -> None:

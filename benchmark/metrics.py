@@ -237,7 +237,8 @@ def evaluate_codes(
     rl = to_multi_hot(_numpy(retrieval_labels), "retrieval labels")
     if q.shape[1] != r.shape[1]:
         raise CmhbenchError(
-            f"query codes have {q.shape[1]} bits but retrieval codes have {r.shape[1]}"
+            f"query codes have {q.shape[1]} bits but retrieval codes have {r.shape[1]} "
+            "(one row per item: is one of them transposed?)"
         )
     for codes, labels, what in ((q, ql, "query"), (r, rl, "retrieval")):
         if codes.shape[0] != labels.shape[0]:

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import FAST_TRIPLET, cmhbench_command
+from field_formats import save_h5py, save_v5, save_v73
 
 from cmhbench.cli import cli
 from cmhbench.records import read_codes, read_record
@@ -247,6 +248,22 @@ def test_eval_scores_external_codes_as_json(tmp_path):
     assert scores["map"] == pytest.approx(direct.map)
     plain = invoke("eval", str(tmp_path / "codes.npz"))
     assert plain.exit_code == 0 and "mAP@all" in plain.output
+
+
+@pytest.mark.parametrize(
+    ("name", "save"), [("codes.mat", save_v5), ("codes73.mat", save_v73), ("codes.h5", save_h5py)]
+)
+def test_eval_reads_matlab_and_hdf5_codes_like_npz(tmp_path, name, save):
+    arrays = write_codes_file(tmp_path / "codes.npz")
+    save(tmp_path / name, {key: value.astype(np.float64) for key, value in arrays.items()})
+    scores = [
+        json.loads(invoke("eval", str(tmp_path / file), "--json").output)
+        for file in ("codes.npz", name)
+    ]
+    assert scores[0] == scores[1]
+    save(tmp_path / name, {"query_codes": arrays["query_codes"]})
+    lacking = invoke("eval", str(tmp_path / name))
+    assert lacking.exit_code == 1 and "lacks retrieval_codes, query_labels" in lacking.stderr
 
 
 @pytest.mark.parametrize(
