@@ -6,6 +6,8 @@ from its cache) only when metrics are first computed, not while a model trains.
 
 from __future__ import annotations
 
+import sys
+
 import numba
 import numpy as np
 
@@ -89,3 +91,23 @@ def rank_statistics_cpu(qcodes, rcodes, qlabels, rlabels, nbits, ks):  # pragma:
         hist[a] = h
         rel_hist[a] = rh
     return ap_all, hist, rel_hist, ap_k, rel_k
+
+
+def rank_statistics(qcodes, rcodes, qlabels, rlabels, nbits, ks):
+    """:func:`rank_statistics_cpu` on at most as many threads as torch uses, with
+    torch's thread count left as it was.
+
+    numba's OpenMP threading layer shares torch's libgomp and sets the thread count
+    process-wide: after the first evaluation, a process started with
+    OMP_NUM_THREADS=1 trained on every core, so two single-threaded runs on two cores
+    ran four threads and their cells took up to 4x longer.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return rank_statistics_cpu(qcodes, rcodes, qlabels, rlabels, nbits, ks)
+    threads = torch.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        return rank_statistics_cpu(qcodes, rcodes, qlabels, rlabels, nbits, ks)
+    finally:
+        torch.set_num_threads(threads)

@@ -261,9 +261,9 @@ def evaluate_codes(
     if use_torch:
         stats = _rank_statistics_torch(q, r, ql, rl, nbits, effective, device or "cpu")
     else:
-        from cmhbench._kernels import rank_statistics_cpu  # numba loads on first use
+        from cmhbench._kernels import rank_statistics  # numba loads on first use
 
-        stats = rank_statistics_cpu(
+        stats = rank_statistics(
             pack_bits(q > 0), pack_bits(r > 0), pack_bits(ql), pack_bits(rl), nbits, effective
         )
     ap_all, hist, rel_hist, ap_k_sum, rel_k = stats

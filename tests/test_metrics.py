@@ -76,6 +76,18 @@ def test_many_labels_use_several_words():
     assert_matches_oracle(result, slow_metrics(q, r, ql, rl, MAP_K, TOPK))
 
 
+def test_scoring_on_the_cpu_keeps_torchs_thread_count():
+    """numba's OpenMP layer shares torch's libgomp; a run limited to one thread must
+    not train on every core after its first evaluation."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        evaluate_codes(*random_problem(4), backend="numba")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(threads)
+
+
 def test_zero_one_codes_give_the_same_result_as_signs():
     q, r, ql, rl = random_problem(3)
     signs = evaluate_codes(q, r, ql, rl)
