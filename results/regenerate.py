@@ -82,13 +82,15 @@ def grid_state(found: list[dict[str, Any]]) -> str:
     for cell in states:
         if cell.state in ("missing", "running"):  # a claim is no result
             to_run[cell.method] = to_run.get(cell.method, 0) + 1
-    text = (
-        f"Grid state: {len(states)} cells, {counts['done']} done, {counts['failed']} failed"
-        f", {sum(to_run.values())} not yet run"
-    )
+    text = f"Grid state: {len(states)} cells, {counts['done']} done, {counts['failed']} failed"
     if to_run:
         pending = ", ".join(f"{method} ({n})" for method, n in to_run.items())
-        text += f" ({pending}; `python results/regenerate.py` resumes them)"
+        text += (
+            f", {sum(to_run.values())} not yet run"
+            f" ({pending}; `python results/regenerate.py` resumes them)"
+        )
+    else:
+        text += ", every cell run"
     devices = Counter(str(record.get("device", "unknown")).split(":")[0] for record in found)
     made = ", ".join(f"{device} ({n} cells)" for device, n in sorted(devices.items()))
     return f"{text}. Made on: {made}. {CVH_NOTE}"
