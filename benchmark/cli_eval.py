@@ -71,7 +71,7 @@ def eval_command(
 def read_codes_file(path: Path) -> dict[str, np.ndarray]:
     """The :data:`EVAL_KEYS` arrays of an .npz, a MATLAB .mat (v7.3's column-major
     matrices transposed back to one row per item) or a row-major HDF5 file."""
-    from cmhbench.datasets.matfile import read_hdf5, read_matlab
+    from cmhbench.datasets.matfile import read_hdf5, read_matlab, require_keys
     from cmhbench.records import read_codes
 
     if not path.is_file():
@@ -82,11 +82,7 @@ def read_codes_file(path: Path) -> dict[str, np.ndarray]:
     if suffix in (".h5", ".hdf5"):
         return read_hdf5(path, EVAL_KEYS)
     arrays = read_codes(path)
-    missing = [key for key in EVAL_KEYS if key not in arrays]
-    if missing:
-        raise CmhbenchError(
-            f"{path} lacks {', '.join(missing)}; expected arrays {', '.join(EVAL_KEYS)}"
-        )
+    require_keys(path, EVAL_KEYS, list(arrays))
     return arrays
 
 

@@ -35,7 +35,7 @@ def read_matlab(path: Path, keys: Sequence[str]) -> dict[str, np.ndarray]:
     except (ValueError, TypeError, OSError, NotImplementedError) as exc:
         raise CmhbenchError(f"cannot read {path} as a MATLAB .mat file ({exc})") from None
     if any(key not in contents for key in keys):
-        _require(path, keys, matlab_keys(path))
+        require_keys(path, keys, matlab_keys(path))
     return {key: np.asarray(contents[key]) for key in keys}
 
 
@@ -80,7 +80,7 @@ def _read_hdf5(path: Path, keys: Sequence[str], *, transpose: bool) -> dict[str,
 
     try:
         with h5py.File(path, "r") as f:
-            _require(path, keys, list(f))
+            require_keys(path, keys, list(f))
             arrays = {}
             for key in keys:
                 if not isinstance(f[key], h5py.Dataset):
@@ -92,7 +92,8 @@ def _read_hdf5(path: Path, keys: Sequence[str], *, transpose: bool) -> dict[str,
         raise CmhbenchError(f"cannot read {path} as an HDF5 file ({exc})") from None
 
 
-def _require(path: Path, wanted: Sequence[str], present: Sequence[str]) -> None:
+def require_keys(path: Path, wanted: Sequence[str], present: Sequence[str]) -> None:
+    """Raise one line naming the arrays of ``wanted`` that ``path`` lacks, and what it has."""
     missing = [key for key in wanted if key not in present]
     if missing:
         raise CmhbenchError(
