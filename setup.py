@@ -40,6 +40,7 @@ setup(
         "click>=8.1",
         "joblib>=1.3",
         "tqdm>=4.66",
+        "threadpoolctl>=3.1",  # BLAS/OpenMP thread counts in records
         "numba>=0.59",
         "h5py>=3.9",  # MATLAB v7.3 and HDF5 feature files
         "tomli>=2.0; python_version < '3.11'",  # experiment files (tomllib from 3.11)

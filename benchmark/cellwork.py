@@ -131,6 +131,7 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
         **records.environment(),
     }
     arrays = None
+    threads = {"fit_start": records.thread_counts()}
     try:
         start = time.perf_counter()
         with cell_deadline(task.timeout_s):
@@ -141,6 +142,7 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
                 progress=task.progress,
             )
         timings["fit_s"] = time.perf_counter() - start
+        threads["fit_end"] = records.thread_counts()
         start = time.perf_counter()
         codes = {
             f"{modality}_{part}": _checked_codes(
@@ -191,7 +193,7 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
             codes=None,
             loss_history=method.training_history(),
         )
-    record.update(timings=timings, **_peak_memory(device), finished_at=_now())
+    record.update(timings=timings, threads=threads, **_peak_memory(device), finished_at=_now())
     return record, arrays
 
 

@@ -223,6 +223,26 @@ def git_revision() -> str | None:
     return f"{head}-dirty" if dirty else head
 
 
+def thread_counts() -> dict[str, Any]:
+    """The thread counts in force: torch's intra- and inter-op pools, numba's (None until
+    its threading layer has started: asking would start it and change OpenMP's count),
+    and each BLAS and OpenMP library loaded (threadpoolctl), by library prefix."""
+    import torch
+    from threadpoolctl import threadpool_info
+
+    counts: dict[str, Any] = {
+        "torch": torch.get_num_threads(),
+        "torch_interop": torch.get_num_interop_threads(),
+        "numba": None,
+    }
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    if parallel is not None and parallel._is_initialized:
+        counts["numba"] = sys.modules["numba"].get_num_threads()
+    for library in threadpool_info():
+        counts.setdefault(library["user_api"], {})[library["prefix"]] = library["num_threads"]
+    return counts
+
+
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far, in MiB."""
     import resource

@@ -25,7 +25,7 @@ import click
 from cmhbench.cells import grid_states, state_counts
 from cmhbench.cli import cli
 from cmhbench.experiment import read_experiment
-from cmhbench.records import read_folder
+from cmhbench.records import git_revision, read_folder
 from cmhbench.report import records_frame
 from cmhbench.table_formats import render
 from cmhbench.tables import build_table, parse_metric
@@ -161,12 +161,24 @@ def draw_figures() -> None:
             cli.main([*args, "--out", str(HERE / "figures")], standalone_mode=False)
 
 
+def refuse_uncommitted(revision: str | None) -> None:
+    """Reference cells come from a committed revision: stop when the source tree has
+    uncommitted changes (or is no git checkout), before any cell runs."""
+    if revision is None or revision.endswith("-dirty"):
+        state = "is not a git checkout" if revision is None else "has uncommitted changes"
+        raise click.ClickException(
+            f"the cmhbench source tree {state}; reference cells must name a committed "
+            "revision: commit first (or use --no-run to render only)"
+        )
+
+
 @click.command()
 @click.option("--no-run", is_flag=True, help="Only render from the records there are.")
 @click.option("--device", default=None, help="Device for the cells still to run (cpu, cuda).")
 def main(no_run: bool, device: str | None) -> None:
     """Run the reference grid's missing cells, then write its tables, figures and READMEs."""
     if not no_run:
+        refuse_uncommitted(git_revision())
         options = ["--device", device] if device else []
         command = [sys.executable, "-m", "cmhbench", "run", "--config", str(CONFIG), *options]
         if subprocess.run(command, check=False).returncode != 0:

@@ -9,6 +9,7 @@ import subprocess
 import time
 
 import pytest
+import torch
 from click.testing import CliRunner
 from conftest import FAST_TRIPLET, assert_same_cell, cmhbench_command
 
@@ -163,6 +164,10 @@ def test_records_carry_provenance(tmp_path):
     assert record["device"] == "cpu" and record["device_name"]
     assert len(record["data"]["split_sha256"]) == 64 and record["git_revision"] is not None
     assert record["worker"]["pid"] == os.getpid()
+    for moment in ("fit_start", "fit_end"):
+        threads = record["threads"][moment]
+        assert threads["torch"] == torch.get_num_threads() and threads["torch_interop"] >= 1
+        assert all(count >= 1 for count in threads["blas"].values())
     write_record(tmp_path / "copy.json", dict(record))
     assert read_record(tmp_path / "copy.json") == record
 

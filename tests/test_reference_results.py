@@ -46,3 +46,10 @@ def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
     for dataset in ("synthetic", "uci-mfeat"):
         assert rendered[RESULTS / f"reference-map-{dataset}.md"].strip() in local
     assert "Grid state: 216 cells" in local and "Made on: cpu" in local
+
+
+@pytest.mark.parametrize("revision", ["0123abcd-dirty", None])
+def test_regenerate_refuses_to_run_cells_from_an_uncommitted_tree(regenerate, revision):
+    with pytest.raises(regenerate.click.ClickException, match="commit first"):
+        regenerate.refuse_uncommitted(revision)
+    regenerate.refuse_uncommitted("0123abcd")  # a committed revision may run cells
