@@ -7,7 +7,9 @@ collides with the PyPI packages called ``benchmark`` or ``datasets``.
 
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import find_packages, setup
+
+SOURCES = {"cmhbench": "benchmark", "cmhbench.methods": "methods", "cmhbench.datasets": "datasets"}
 
 setup(
     name="cmhbench",
@@ -17,14 +19,13 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
-    packages=["cmhbench", "cmhbench.methods", "cmhbench.datasets"],
-    package_dir={
-        "cmhbench": "benchmark",
-        "cmhbench.methods": "methods",
-        "cmhbench.datasets": "datasets",
-    },
+    packages=[
+        *SOURCES,
+        *(f"cmhbench.{sub}" for sub in find_packages("benchmark")),  # run, store, report, ...
+    ],
+    package_dir=SOURCES,
     package_data={
-        "cmhbench": ["data/published/*"],
+        "cmhbench.report.published": ["*.csv", "README.md"],
         "cmhbench.datasets": ["data/uci-mfeat/*"],
     },
     install_requires=[

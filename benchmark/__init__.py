@@ -1,14 +1,22 @@
 """cmhbench: a benchmarking suite for cross-modal (image <-> text) hashing.
 
-The public API is small: :class:`CrossModalData` and :class:`PairedSet` (data),
-:class:`Method` with :func:`register_method` (methods), :func:`register_dataset`
-(datasets), :func:`evaluate_codes` (metrics) and :func:`run_grid` (the runner).
-Importing this package is cheap: torch and the method modules load on first use.
+The public API is what this module exports:
+
+* data: :class:`CrossModalData`, :class:`PairedSet`;
+* methods: :class:`Method`, :class:`MethodInfo`, :func:`hyperparameter`,
+  :func:`as_sign_codes`, :func:`register_method`; datasets: :func:`register_dataset`;
+* running: :class:`GridSpec`, :func:`run_grid`; scoring codes: :func:`evaluate_codes`;
+* results: :func:`read_records`, :func:`records_frame`, :func:`pr_frame`, and the
+  figures :func:`pr_figure`, :func:`bits_figure`, :func:`topk_figure`;
+* :class:`CmhbenchError`, the errors a user can cause and fix.
+
+Importing this package is cheap: torch, pandas and the method modules load on first use.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -18,13 +26,53 @@ _LAZY_EXPORTS = {
     "CmhbenchError": "cmhbench.errors",
     "Method": "cmhbench.method",
     "MethodInfo": "cmhbench.method",
+    "hyperparameter": "cmhbench.method",
+    "as_sign_codes": "cmhbench.method",
     "register_method": "cmhbench.registry",
     "register_dataset": "cmhbench.registry",
     "evaluate_codes": "cmhbench.metrics",
-    "run_grid": "cmhbench.runner",
+    "GridSpec": "cmhbench.run.grid",
+    "run_grid": "cmhbench.run.grid",
+    "read_records": "cmhbench.store.records",
+    "records_frame": "cmhbench.report.frames",
+    "pr_frame": "cmhbench.report.frames",
+    "pr_figure": "cmhbench.report.plots",
+    "bits_figure": "cmhbench.report.plots",
+    "topk_figure": "cmhbench.report.plots",
 }
 
-__all__ = ["__version__", *_LAZY_EXPORTS]
+__all__ = [  # the names of _LAZY_EXPORTS (a test keeps the two equal), and the version
+    "CmhbenchError",
+    "CrossModalData",
+    "GridSpec",
+    "Method",
+    "MethodInfo",
+    "PairedSet",
+    "__version__",
+    "as_sign_codes",
+    "bits_figure",
+    "evaluate_codes",
+    "hyperparameter",
+    "pr_figure",
+    "pr_frame",
+    "read_records",
+    "records_frame",
+    "register_dataset",
+    "register_method",
+    "run_grid",
+    "topk_figure",
+]
+
+if TYPE_CHECKING:  # what type checkers and editors see; at run time names load lazily
+    from cmhbench.data import CrossModalData, PairedSet
+    from cmhbench.errors import CmhbenchError
+    from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+    from cmhbench.metrics import evaluate_codes
+    from cmhbench.registry import register_dataset, register_method
+    from cmhbench.report.frames import pr_frame, records_frame
+    from cmhbench.report.plots import bits_figure, pr_figure, topk_figure
+    from cmhbench.run.grid import GridSpec, run_grid
+    from cmhbench.store.records import read_records
 
 
 def __getattr__(name: str) -> Any:
@@ -32,6 +80,4 @@ def __getattr__(name: str) -> Any:
     module_name = _LAZY_EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module 'cmhbench' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module_name), name)

@@ -22,13 +22,14 @@ from typing import Any
 
 import click
 
-from cmhbench.cells import grid_states, state_counts
 from cmhbench.cli import cli
-from cmhbench.experiment import read_experiment
-from cmhbench.records import git_revision, read_folder
-from cmhbench.report import records_frame
-from cmhbench.table_formats import render
-from cmhbench.tables import build_table, parse_metric
+from cmhbench.report.formats import render
+from cmhbench.report.frames import records_frame
+from cmhbench.report.tables import build_table, parse_metric
+from cmhbench.run.experiment import read_experiment
+from cmhbench.run.provenance import git_revision
+from cmhbench.store.records import read_folder
+from cmhbench.store.status import grid_states, state_counts
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE / "reference.toml"

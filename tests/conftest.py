@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cmhbench.records import read_codes, read_record
 from cmhbench.registry import METHODS
+from cmhbench.store.records import read_codes, read_record
 
 HERE = Path(__file__).parent
 # Small networks and few epochs: the tests check behaviour, not the paper's numbers.

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cmhbench.records import SCHEMA_VERSION, cell_paths
+from cmhbench.store.records import SCHEMA_VERSION, cell_paths
 
 
 def scores(value: float, bits: int, n_retrieval: int = 100) -> dict[str, Any]:

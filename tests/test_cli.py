@@ -15,7 +15,7 @@ from conftest import FAST_TRIPLET, cmhbench_command
 from field_formats import save_h5py, save_v5, save_v73
 
 from cmhbench.cli import cli
-from cmhbench.records import read_codes, read_record
+from cmhbench.store.records import read_codes, read_record
 
 
 def invoke(*args: str):

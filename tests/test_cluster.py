@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from conftest import assert_same_cell, cmhbench_command
 
-from cmhbench.records import read_record
+from cmhbench.store.records import read_record
 
 pytest.importorskip("distributed")
 

@@ -13,9 +13,9 @@ import torch
 from click.testing import CliRunner
 from conftest import FAST_TRIPLET, assert_same_cell, cmhbench_command
 
-from cmhbench import claims
 from cmhbench.cli import cli
-from cmhbench.records import read_record, write_record
+from cmhbench.run import claims
+from cmhbench.store.records import read_record, write_record
 
 BITS = "8,16,24,32,40,48"
 
@@ -173,9 +173,10 @@ def test_records_carry_provenance(tmp_path):
 
 
 def test_a_device_list_spreads_cells_over_the_gpus(monkeypatch, tmp_path):
-    from cmhbench import executors, runner
-    from cmhbench.cellwork import unfinished_cell_record
-    from cmhbench.runner import GridSpec, run_grid
+    from cmhbench.run import executors
+    from cmhbench.run import grid as runner
+    from cmhbench.run.cell import unfinished_cell_record
+    from cmhbench.run.grid import GridSpec, run_grid
 
     monkeypatch.setattr(runner, "resolve_devices", lambda spec: spec.split(","))
     monkeypatch.setattr(

@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from matplotlib.colors import to_hex
 from result_records import record, write
 
-from cmhbench import plots
 from cmhbench.cli import cli
-from cmhbench.report import records_frame
+from cmhbench.report import plots
+from cmhbench.report.frames import pr_frame, records_frame
 
 METHODS = ("ucch", "triplet", "cvh")
 
@@ -29,7 +29,7 @@ def method_lines(axis):
 
 
 def test_pr_figure_has_a_panel_per_direction_and_a_line_per_method():
-    figure = plots.pr_figure(plots.pr_frame(records()), dataset="synthetic", bits=32)
+    figure = plots.pr_figure(pr_frame(records()), dataset="synthetic", bits=32)
     axes = figure.axes
     assert [a.get_title() for a in axes] == ["Image \u2192 Text", "Text \u2192 Image"]
     assert axes[0].get_xlabel() == "recall" and axes[0].get_ylabel() == "precision"

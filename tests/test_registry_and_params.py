@@ -15,8 +15,8 @@ from cmhbench.datasets import BUILTIN as BUILTIN_DATASETS
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import Method, MethodInfo, hyperparameter, resolve_overrides
 from cmhbench.methods import BUILTIN as BUILTIN_METHODS
-from cmhbench.names import dataset_label, method_label
 from cmhbench.registry import METHODS, get_dataset, get_method, register_method
+from cmhbench.report.names import dataset_label, method_label
 
 
 def test_unknown_names_suggest_the_closest():

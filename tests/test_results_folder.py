@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from result_records import record, write
 
-from cmhbench import claims, records
 from cmhbench.cli import cli
 from cmhbench.errors import CmhbenchError
-from cmhbench.experiment import read_experiment
+from cmhbench.run import claims
+from cmhbench.run.experiment import read_experiment
+from cmhbench.store import records
 
 
 def test_experiment_file_is_read_in_the_command_line_form(tmp_path):

@@ -10,9 +10,9 @@ from cmhbench.datasets import load_dataset
 from cmhbench.datasets.mirflickr import MIRFlickr25K
 from cmhbench.method import Method, MethodInfo, as_sign_codes
 from cmhbench.registry import METHODS, register_method
-from cmhbench.report import records_frame
-from cmhbench.runner import GridSpec, run_grid
-from cmhbench.tables import build_table, parse_metric
+from cmhbench.report.frames import records_frame
+from cmhbench.report.tables import build_table, parse_metric
+from cmhbench.run.grid import GridSpec, run_grid
 
 SEEN: list[tuple[np.ndarray, np.ndarray]] = []  # (features, labels) each fit received
 

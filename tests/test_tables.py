@@ -14,9 +14,9 @@ from result_records import record, write
 
 from cmhbench.cli import cli
 from cmhbench.errors import CmhbenchError
-from cmhbench.report import records_frame
-from cmhbench.table_formats import render
-from cmhbench.tables import build_table, parse_metric
+from cmhbench.report.formats import render
+from cmhbench.report.frames import records_frame
+from cmhbench.report.tables import build_table, parse_metric
 
 # (method, bits, seed): (i2t, t2i); ssah is supervised; cvh's seed 1 at 16 bits failed.
 SCORES = {

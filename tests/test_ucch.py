@@ -21,7 +21,7 @@ from cmhbench.methods.ucch import (
     initial_bank,
     momentum_update,
 )
-from cmhbench.runner import GridSpec, _settings, run_grid
+from cmhbench.run.grid import GridSpec, _settings, run_grid
 
 SMALL = {"image_hidden": (128,), "text_hidden": (128,), "lr": 1e-3}
 

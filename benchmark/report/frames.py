@@ -1,4 +1,6 @@
-"""Records to one tidy pandas frame, the input of every table and plot."""
+"""Records to tidy pandas frames, the input of every table and plot: one frame of
+scalar metrics (:func:`records_frame`) and one of precision-recall points
+(:func:`pr_frame`)."""
 
 from __future__ import annotations
 
@@ -45,3 +47,29 @@ def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
         "n_retrieval",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def pr_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Precision-recall points by Hamming radius: one row per (cell, direction, radius)."""
+    rows = []
+    for record in records:
+        if record.get("status") != "ok":
+            continue
+        for direction, scores in record["metrics"].items():
+            curve = scores["pr_curve"]
+            for radius, precision, recall in zip(
+                curve["radius"], curve["precision"], curve["recall"], strict=True
+            ):
+                rows.append(
+                    {
+                        "dataset": record["dataset"],
+                        "method": record["method"],
+                        "bits": record["bits"],
+                        "seed": record["seed"],
+                        "direction": direction,
+                        "radius": radius,
+                        "precision": precision,
+                        "recall": recall,
+                    }
+                )
+    return pd.DataFrame(rows)

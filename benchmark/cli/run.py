@@ -1,57 +1,16 @@
-"""The ``cmhbench`` command: list and run (eval in ``cli_eval``; table, cells and plot in
-``cli_results``).
-
-Results go to files, summaries to stdout, logs and progress to stderr. Errors a
-user can fix end in one line on stderr and exit status 1 (2 for usage errors).
-"""
+"""The ``cmhbench run`` command: train and score a grid of cells."""
 
 from __future__ import annotations
 
-import json
-import logging
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from cmhbench import __version__
-from cmhbench.cli_eval import eval_command
-from cmhbench.cli_options import comma_list, int_list
-from cmhbench.cli_results import cells_command, plot_command, table_command
+from cmhbench.cli.options import DATA_ROOT, comma_list, int_list
 from cmhbench.errors import CmhbenchError, UnknownNameError
 from cmhbench.method import CODE_LENGTHS
-
-
-class _Terminated(BaseException):
-    """SIGTERM (``kill``, a batch scheduler's time limit) as an exception, so that a
-    run stops as on Ctrl-C: finished cells kept, its claims released."""
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise _Terminated
-
-
-class _Group(click.Group):
-    """Turns :class:`CmhbenchError` into one line, and Ctrl-C or SIGTERM into exit
-    status 130 or 143 with a line on how to resume."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except CmhbenchError as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            _say_stopped("interrupted")
-            ctx.exit(130)
-        except _Terminated:
-            _say_stopped("terminated")
-            ctx.exit(143)
-
-
-def _say_stopped(how: str) -> None:
-    click.echo(f"\n{how}: finished cells are saved; rerun the same command to resume", err=True)
 
 
 def _registered_names(option: str, value: str) -> list[str]:
@@ -77,94 +36,6 @@ def _registered_names(option: str, value: str) -> list[str]:
     return names
 
 
-DATA_ROOT = click.option(
-    "--data-root",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of the field's data files (default: $CMHBENCH_DATA_ROOT, else ./data).",
-)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="cmhbench")
-@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
-def cli(verbose: int) -> None:
-    """Benchmark cross-modal hashing methods on the same data, code lengths and metrics."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-
-
-@cli.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@DATA_ROOT
-def list_command(as_json: bool, data_root: Path | None) -> None:
-    """Show the registered methods (paper, supervision, defaults) and datasets."""
-    from cmhbench.registry import DATASETS, METHODS
-
-    methods = []
-    for name in METHODS.names():
-        entry: dict[str, Any] = {"name": name, "origin": METHODS.origin(name)}
-        try:
-            cls = METHODS.get(name)
-        except CmhbenchError as exc:
-            entry.update(available=False, error=str(exc))
-        else:
-            entry.update(
-                available=True,
-                paper=cls.info.citation(),
-                code=cls.info.code,
-                supervised=cls.info.supervised,
-                defaults=cls.defaults(),
-                dataset_defaults=cls.dataset_defaults,
-            )
-        methods.append(entry)
-    datasets = [{"name": name, "origin": DATASETS.origin(name)} for name in DATASETS.names()]
-    for entry in datasets:
-        try:
-            entry["description"] = DATASETS.get(entry["name"]).description
-        except (CmhbenchError, AttributeError) as exc:
-            entry["description"] = f"unavailable: {exc}"
-            entry["files"] = "unavailable"
-        else:
-            entry["files"] = _files_status(entry["name"], data_root)
-    if as_json:
-        click.echo(json.dumps({"methods": methods, "datasets": datasets}, indent=2, default=list))
-        return
-    click.echo("Methods:")
-    for entry in methods:
-        if not entry["available"]:
-            click.echo(f"  {entry['name']:<12} UNAVAILABLE: {entry['error']}")
-            continue
-        kind = "supervised" if entry["supervised"] else "unsupervised"
-        click.echo(f"  {entry['name']:<12} {kind}, {entry['origin']}: {entry['paper']}")
-        defaults = ", ".join(f"{k}={v['default']}" for k, v in entry["defaults"].items())
-        click.echo(f"  {'':<12} defaults: {defaults}")
-    click.echo("Datasets:")
-    for entry in datasets:
-        click.echo(f"  {entry['name']:<14} {entry['origin']}: {entry['description']}")
-        click.echo(f"  {'':<14} files: {entry['files']}")
-    click.echo("  PATH.npz, PATH.h5  your own data (layout in the README)")
-
-
-def _files_status(name: str, data_root: Path | None) -> str:
-    """'built in', or where the dataset's files were found, or where they were not."""
-    from cmhbench.datasets import dataset_loader
-
-    try:
-        loader = dataset_loader(name, data_root=None if data_root is None else str(data_root))
-    except Exception as exc:  # a plugin's loader that cannot be built without options
-        return f"cannot tell ({type(exc).__name__}: {exc})"
-    if not hasattr(loader, "files"):
-        return "built in (no files needed)"
-    try:
-        return "found: " + ", ".join(str(path) for path in loader.files())
-    except CmhbenchError:
-        root = getattr(loader, "root", None)
-        return f"not found under {root.resolve()}" if root is not None else "not found"
-
-
 RUN_FILE_OPTIONS = (
     "methods",
     "datasets",
@@ -180,7 +51,7 @@ RUN_FILE_OPTIONS = (
 )
 
 
-@cli.command("run")
+@click.command("run")
 @click.option(
     "--config",
     type=click.Path(path_type=Path),
@@ -277,11 +148,11 @@ def run_command(
     progress: bool,
 ) -> None:
     """Train and evaluate every method on every dataset at every code length."""
-    from cmhbench.runner import GridSpec, run_grid
+    from cmhbench.run.grid import GridSpec, run_grid
 
     declared: dict[str, Any] = {}
     if config is not None:
-        from cmhbench.experiment import read_experiment
+        from cmhbench.run.experiment import read_experiment
 
         declared = read_experiment(config)
     given = {
@@ -319,9 +190,9 @@ def run_command(
         data_root=None if data_root is None else str(data_root),
     )
     results = run_grid(spec)
-    from cmhbench.report import records_frame  # pandas, after training
-    from cmhbench.table_formats import to_text
-    from cmhbench.tables import build_table, parse_metric
+    from cmhbench.report.formats import to_text
+    from cmhbench.report.frames import records_frame  # pandas, after training
+    from cmhbench.report.tables import build_table, parse_metric
 
     click.echo(f"records in {out} (zero_relevant={zero_relevant})")
     if any(record["status"] == "ok" for record in results):
@@ -337,14 +208,3 @@ def run_command(
                 err=True,
             )
         sys.exit(1)
-
-
-for _command in (eval_command, table_command, cells_command, plot_command):
-    cli.add_command(_command)
-
-
-def main() -> None:
-    """Console-script entry point."""
-    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_terminated)
-    cli(prog_name="cmhbench")

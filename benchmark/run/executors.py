@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from cmhbench.cellwork import CellTask, describe_dataset, execute_cell, unfinished_cell_record
 from cmhbench.errors import CmhbenchError
+from cmhbench.run.cell import CellTask, describe_dataset, execute_cell, unfinished_cell_record
 
 log = logging.getLogger("cmhbench")
 

@@ -11,16 +11,12 @@ the same ``config_hash``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import io
 import json
+import logging
 import os
-import platform
-import subprocess
-import sys
 import uuid
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +25,7 @@ import numpy as np
 from cmhbench.errors import CmhbenchError
 
 SCHEMA_VERSION = 1
+log = logging.getLogger("cmhbench")
 
 
 def cell_stem(bits: int, seed: int) -> str:
@@ -159,6 +156,18 @@ def read_folder(folder: Path) -> tuple[list[dict[str, Any]], list[Path]]:
     return found, unreadable
 
 
+def read_records(folder: str | Path) -> list[dict[str, Any]]:
+    """Every readable record of a results folder; unreadable ones are logged and left out.
+
+    Raises:
+        CmhbenchError: the folder does not exist or holds no record.
+    """
+    found, unreadable = read_folder(Path(folder))
+    for path in unreadable:
+        log.warning("%s is truncated, edited or of another schema; left out", path)
+    return found
+
+
 def read_codes(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a cell's ``.npz`` (never unpickles)."""
     try:
@@ -166,86 +175,3 @@ def read_codes(path: Path) -> dict[str, np.ndarray]:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError) as exc:
         raise CmhbenchError(f"cannot read codes file {path}: {exc}") from None
-
-
-@functools.cache
-def environment() -> dict[str, Any]:
-    """Library versions and the machine, stored with every record (looked up once)."""
-    versions = {"python": platform.python_version()}
-    for package in ("cmhbench", "numpy", "torch", "scipy", "numba"):
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = None
-    return {"versions": versions, "platform": platform.platform(), "git_revision": git_revision()}
-
-
-def device_name(device: str) -> str:
-    """The GPU's name for a CUDA device, else the CPU's model name."""
-    if device.startswith("cuda"):
-        import torch
-
-        return torch.cuda.get_device_name(torch.device(device))
-    return _cpu_model()
-
-
-@functools.cache
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def git_revision() -> str | None:
-    """The commit of the cmhbench source tree (with '-dirty' when modified), if it is a checkout."""
-    source = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{head}-dirty" if dirty else head
-
-
-def thread_counts() -> dict[str, Any]:
-    """The thread counts in force: torch's intra- and inter-op pools, numba's (None until
-    its threading layer has started: asking would start it and change OpenMP's count),
-    and each BLAS and OpenMP library loaded (threadpoolctl), by library prefix."""
-    import torch
-    from threadpoolctl import threadpool_info
-
-    counts: dict[str, Any] = {
-        "torch": torch.get_num_threads(),
-        "torch_interop": torch.get_num_interop_threads(),
-        "numba": None,
-    }
-    parallel = sys.modules.get("numba.np.ufunc.parallel")
-    if parallel is not None and parallel._is_initialized:
-        counts["numba"] = sys.modules["numba"].get_num_threads()
-    for library in threadpool_info():
-        counts.setdefault(library["user_api"], {})[library["prefix"]] = library["num_threads"]
-    return counts
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024

@@ -2,8 +2,8 @@
 
 The runner expands the grid, skips cells already done with the same
 configuration (so a killed run resumes where it stopped), claims each remaining
-cell (:mod:`cmhbench.claims`, so two runs on one folder never train the same
-cell) and hands it to :func:`cmhbench.cellwork.execute_cell`, in this process or
+cell (:mod:`cmhbench.run.claims`, so two runs on one folder never train the same
+cell) and hands it to :func:`cmhbench.run.cell.execute_cell`, in this process or
 in ``jobs`` joblib workers. Records and codes are written here, atomically, as
 cells finish. A cell that raises is recorded as ``failed`` (or ``timeout``) with
 its error and the grid goes on.
@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
-from cmhbench import claims, metrics, records
-from cmhbench.cellwork import CellTask
+from cmhbench import metrics
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
+from cmhbench.run import claims
+from cmhbench.run.cell import CellTask
+from cmhbench.store import records
 
 if TYPE_CHECKING:
-    from cmhbench.executors import Executor
+    from cmhbench.run.executors import Executor
 
 log = logging.getLogger("cmhbench")
 
@@ -96,8 +98,8 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
             training, and when the results folder cannot be written.
     """
     from cmhbench.datasets import dataset_key, dataset_loader
-    from cmhbench.executors import make_executor
     from cmhbench.registry import get_method
+    from cmhbench.run.executors import make_executor
 
     classes = {name: get_method(name) for name in spec.methods}
     overrides = resolve_overrides(classes, spec.assignments)

@@ -56,7 +56,7 @@ def published_frame(metric: str, k: int | None = None) -> pd.DataFrame:
     for source in SOURCES:
         if source.metric != metric or k is not None:
             continue
-        path = files("cmhbench") / "data" / "published" / source.file
+        path = files(__name__) / source.file
         with path.open(encoding="utf-8") as handle:
             table = pd.read_csv(handle)
         frames.append(

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from cmhbench import metrics, records
+from cmhbench import metrics
+from cmhbench.store import records
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -40,3 +42,11 @@ def int_list(
             f"values must be in [{low}, {high}], got {bad}", param_hint=f"'{option}'"
         )
     return numbers
+
+
+DATA_ROOT = click.option(
+    "--data-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of the field's data files (default: $CMHBENCH_DATA_ROOT, else ./data).",
+)

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from cmhbench.cli_options import int_list
+from cmhbench.cli.options import int_list
 from cmhbench.errors import CmhbenchError
 
 EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
@@ -72,7 +72,7 @@ def read_codes_file(path: Path) -> dict[str, np.ndarray]:
     """The :data:`EVAL_KEYS` arrays of an .npz, a MATLAB .mat (v7.3's column-major
     matrices transposed back to one row per item) or a row-major HDF5 file."""
     from cmhbench.datasets.matfile import read_hdf5, read_matlab, require_keys
-    from cmhbench.records import read_codes
+    from cmhbench.store.records import read_codes
 
     if not path.is_file():
         raise CmhbenchError(f"codes file not found: {path}")
@@ -87,8 +87,8 @@ def read_codes_file(path: Path) -> dict[str, np.ndarray]:
 
 
 def _recompute(folder: Path) -> None:
-    from cmhbench.records import record_paths
-    from cmhbench.rescore import rescore_folder
+    from cmhbench.store.records import record_paths
+    from cmhbench.store.rescore import rescore_folder
 
     if not folder.is_dir():
         raise CmhbenchError(f"results folder not found: {folder}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cmhbench.cli_options import comma_list, int_list
+from cmhbench.cli.options import comma_list, int_list
 from cmhbench.errors import CmhbenchError
 
 RESULTS_DIR = click.argument(
@@ -20,7 +20,7 @@ RESULTS_DIR = click.argument(
 
 def _read(results_dir: Path) -> list[dict[str, Any]]:
     """The folder's records; unreadable ones are reported on stderr and left out."""
-    from cmhbench.records import read_folder
+    from cmhbench.store.records import read_folder
 
     found, unreadable = read_folder(results_dir)
     if unreadable:
@@ -36,7 +36,7 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    from cmhbench.records import atomic_write_bytes
+    from cmhbench.store.records import atomic_write_bytes
 
     try:
         atomic_write_bytes(out, text.encode("utf-8"))
@@ -99,9 +99,9 @@ def table_command(
     One row per method (unsupervised, then supervised), columns dataset ->
     direction -> bits; mean over seeds +- std; best bold, second underlined.
     """
-    from cmhbench.report import records_frame
-    from cmhbench.table_formats import render
-    from cmhbench.tables import build_table, parse_metric
+    from cmhbench.report.formats import render
+    from cmhbench.report.frames import records_frame
+    from cmhbench.report.tables import build_table, parse_metric
 
     choice = parse_metric(metric)
     wanted_bits = int_list(bits, "--bits", 1, 4096) or None
@@ -161,12 +161,12 @@ def cells_command(
     """
     from tabulate import tabulate
 
-    from cmhbench.cells import grid_states, state_counts
     from cmhbench.datasets import dataset_key
+    from cmhbench.store.status import grid_states, state_counts
 
     declared: dict[str, Any] = {}
     if config is not None:
-        from cmhbench.experiment import read_experiment
+        from cmhbench.run.experiment import read_experiment
 
         declared = read_experiment(config)
         folder_given = click.get_current_context().get_parameter_source("results_dir")
@@ -233,9 +233,9 @@ def plot_command(
     """Figures of a results folder: pr (precision-recall by Hamming radius),
     bits (a metric against code length) or topk (precision@K); one per dataset,
     as PDF and PNG."""
-    from cmhbench import plots
-    from cmhbench.report import records_frame
-    from cmhbench.tables import parse_metric
+    from cmhbench.report import plots
+    from cmhbench.report.frames import pr_frame, records_frame
+    from cmhbench.report.tables import parse_metric
 
     found = _read(results_dir)
     frame = records_frame(found)
@@ -251,7 +251,7 @@ def plot_command(
     choice = parse_metric(metric)
     if kind == "bits" and choice.k is not None:
         raise CmhbenchError("bits plots take map or map_tie_aware (K metrics have topk plots)")
-    curves = plots.pr_frame(found) if kind == "pr" else None
+    curves = pr_frame(found) if kind == "pr" else None
     for dataset in wanted:
         try:
             if kind == "pr":

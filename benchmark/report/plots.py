@@ -4,9 +4,9 @@ Every function takes a tidy frame and returns a matplotlib ``Figure`` built
 without pyplot (no global state, no GUI backend), so a script can restyle or
 save it as it likes::
 
-    from cmhbench import plots, records
-    recs, _ = records.read_folder("results/reference")
-    fig = plots.pr_figure(plots.pr_frame(recs), dataset="uci-mfeat", bits=64)
+    import cmhbench
+    found = cmhbench.read_records("results/reference")
+    fig = cmhbench.pr_figure(cmhbench.pr_frame(found), dataset="uci-mfeat", bits=64)
     fig.savefig("pr.pdf")
 
 A method keeps the same colour and marker in every figure: both follow its
@@ -26,8 +26,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-from cmhbench.names import dataset_label, method_label
-from cmhbench.report import DIRECTIONS
+from cmhbench.report.frames import DIRECTIONS
+from cmhbench.report.names import dataset_label, method_label
 
 # seaborn's colorblind palette with its two pale entries (light pink, yellow) replaced
 # by dark magenta and black: pale lines are hard to read on white paper.
@@ -59,32 +59,6 @@ def method_styles(methods: Iterable[str]) -> dict[str, tuple[Any, str]]:
     return {
         name: (COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(names)
     }
-
-
-def pr_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    """Precision-recall points by Hamming radius: one row per (cell, direction, radius)."""
-    rows = []
-    for record in records:
-        if record.get("status") != "ok":
-            continue
-        for direction, scores in record["metrics"].items():
-            curve = scores["pr_curve"]
-            for radius, precision, recall in zip(
-                curve["radius"], curve["precision"], curve["recall"], strict=True
-            ):
-                rows.append(
-                    {
-                        "dataset": record["dataset"],
-                        "method": record["method"],
-                        "bits": record["bits"],
-                        "seed": record["seed"],
-                        "direction": direction,
-                        "radius": radius,
-                        "precision": precision,
-                        "recall": recall,
-                    }
-                )
-    return pd.DataFrame(rows)
 
 
 def pr_figure(

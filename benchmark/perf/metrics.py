@@ -1,18 +1,8 @@
-"""Speed benchmarks, reported as ratios against a baseline measured in the same run.
-
-``python -m cmhbench.perf eval`` times mAP@all on a NUS-WIDE-sized problem (2,100
-queries, 186,577 retrieval items, 64 bits, 21 labels, random codes and labels)
-with :func:`cmhbench.metrics.evaluate_codes` (which also computes every other
-metric in the same pass) against a straightforward per-query reference: inner
-products, a stable argsort per query, cumulative precision. Both must agree.
-
-``python -m cmhbench.perf ucch`` times UCCH training (see :mod:`cmhbench.perf_ucch`).
-
-``python -m cmhbench.perf load`` times loading MIRFlickr-sized feature files (see
-:mod:`cmhbench.perf_load`).
-
-``python -m cmhbench.perf grid`` times a small grid serially, with ``--jobs 2`` and
-on a 2-worker LocalCluster (see :mod:`cmhbench.perf_grid`).
+"""``python -m cmhbench.perf eval``: mAP@all on a NUS-WIDE-sized problem (2,100
+queries, 186,577 retrieval items, 64 bits, 21 labels, random codes and labels) with
+:func:`cmhbench.metrics.evaluate_codes` (which also computes every other metric in the
+same pass) against a straightforward per-query reference: inner products, a stable
+argsort per query, cumulative precision. Both must agree.
 """
 
 from __future__ import annotations
@@ -22,10 +12,6 @@ import time
 
 import click
 import numpy as np
-
-from cmhbench.perf_grid import grid_benchmark
-from cmhbench.perf_load import load_benchmark
-from cmhbench.perf_ucch import ucch_benchmark
 
 
 def reference_map(q: np.ndarray, r: np.ndarray, ql: np.ndarray, rl: np.ndarray) -> np.ndarray:
@@ -55,12 +41,7 @@ def random_problem(n_query: int, n_retrieval: int, bits: int, n_labels: int, see
     return q, r, ql, rl
 
 
-@click.group()
-def perf() -> None:
-    """cmhbench speed benchmarks."""
-
-
-@perf.command("eval")
+@click.command("eval")
 @click.option("--queries", default=2100, show_default=True)
 @click.option("--retrieval", default=186_577, show_default=True)
 @click.option("--bits", default=64, show_default=True)
@@ -113,11 +94,3 @@ def eval_benchmark(
         click.echo(f"mAP@all agrees: {fast_map:.6f} vs {ref_map:.6f}")
         if abs(fast_map - ref_map) > 1e-9:
             raise click.ClickException("the fast path and the reference disagree")
-
-
-perf.add_command(ucch_benchmark, "ucch")
-perf.add_command(load_benchmark, "load")
-perf.add_command(grid_benchmark, "grid")
-
-if __name__ == "__main__":
-    perf()

@@ -6,7 +6,7 @@ is the mean over seeds, with the sample standard deviation (ddof 1) where there
 are several seeds. In each column the best measured mean is bold and the second
 underlined, compared at the printed precision (equal printed values share the
 mark). Published rows (``with_published``) sit under their method, marked, and
-are never ranked: they come from other runs. :mod:`cmhbench.table_formats` prints
+are never ranked: they come from other runs. :mod:`cmhbench.report.formats` prints
 a table.
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.published import published_frame
-from cmhbench.report import DIRECTIONS
+from cmhbench.report.frames import DIRECTIONS
+from cmhbench.report.published import published_frame
 
 GROUPS = ("Unsupervised", "Supervised")
 
@@ -137,7 +137,7 @@ def build_table(
     with_published: bool = False,
     precision: int = 3,
 ) -> PaperTable:
-    """Summarise a record frame (see :func:`cmhbench.report.records_frame`) into a table.
+    """Summarise a record frame (see :func:`cmhbench.report.frames.records_frame`) into a table.
 
     Rows and columns follow the order of ``methods``/``datasets`` when given, else
     sorted names; bits ascend.

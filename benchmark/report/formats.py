@@ -1,4 +1,4 @@
-"""A :class:`~cmhbench.tables.PaperTable` printed: console (plain, best marked '*',
+"""A :class:`~cmhbench.report.tables.PaperTable` printed: console (plain, best marked '*',
 second '+'), GitHub markdown (bold, underlined), LaTeX (pandas Styler, booktabs, a
 ``table*`` that fits the text width) and csv (tidy, one row per cell, with mean,
 std, seeds and rank). Published rows carry a mark and a footnote citing their source.
@@ -13,9 +13,9 @@ import pandas as pd
 from tabulate import tabulate
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.names import dataset_label, method_label
-from cmhbench.published import source
-from cmhbench.tables import PaperTable
+from cmhbench.report.names import dataset_label, method_label
+from cmhbench.report.published import source
+from cmhbench.report.tables import PaperTable
 
 FORMATS = ("console", "markdown", "latex", "csv")
 LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$Image"}

@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from cmhbench import metrics, records
+from cmhbench import metrics
 from cmhbench.data import MODALITIES, CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
+from cmhbench.run import provenance
+from cmhbench.store import records
 
 log = logging.getLogger("cmhbench")
 _DATA: dict[tuple[str, str | None, int], dict[bool, CrossModalData]] = {}
@@ -125,13 +127,13 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
         },
         "paper": method.info.citation(),
         "device": device,
-        "device_name": records.device_name(device),
+        "device_name": provenance.device_name(device),
         "worker": {"host": socket.gethostname(), "pid": os.getpid()},
         "started_at": _now(),
-        **records.environment(),
+        **provenance.environment(),
     }
     arrays = None
-    threads = {"fit_start": records.thread_counts()}
+    threads = {"fit_start": provenance.thread_counts()}
     try:
         start = time.perf_counter()
         with cell_deadline(task.timeout_s):
@@ -142,7 +144,7 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
                 progress=task.progress,
             )
         timings["fit_s"] = time.perf_counter() - start
-        threads["fit_end"] = records.thread_counts()
+        threads["fit_end"] = provenance.thread_counts()
         start = time.perf_counter()
         codes = {
             f"{modality}_{part}": _checked_codes(
@@ -234,7 +236,7 @@ def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
 
 def _peak_memory(device: str) -> dict[str, float]:
     """``peak_memory_mb`` (host, process peak so far) and, on a GPU, ``peak_gpu_memory_mb``."""
-    peak = {"peak_memory_mb": records.peak_memory_mb()}
+    peak = {"peak_memory_mb": provenance.peak_memory_mb()}
     if device.startswith("cuda"):
         import torch
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmhbench import claims, records
+from cmhbench.run import claims
+from cmhbench.store import records
 
 STATES = ("done", "failed", "unreadable", "running", "missing")
 _STEM = re.compile(r"bits(\d+)-seed(\d+)")

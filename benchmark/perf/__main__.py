@@ -1,0 +1,24 @@
+"""``python -m cmhbench.perf``: the speed benchmarks as one command group."""
+
+from __future__ import annotations
+
+import click
+
+from cmhbench.perf.grid import grid_benchmark
+from cmhbench.perf.load import load_benchmark
+from cmhbench.perf.metrics import eval_benchmark
+from cmhbench.perf.ucch import ucch_benchmark
+
+
+@click.group()
+def perf() -> None:
+    """cmhbench speed benchmarks."""
+
+
+perf.add_command(eval_benchmark, "eval")
+perf.add_command(ucch_benchmark, "ucch")
+perf.add_command(load_benchmark, "load")
+perf.add_command(grid_benchmark, "grid")
+
+if __name__ == "__main__":
+    perf()
