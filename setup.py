@@ -25,6 +25,7 @@ setup(
     ],
     package_dir=SOURCES,
     package_data={
+        "cmhbench": ["py.typed"],
         "cmhbench.report.published": ["*.csv", "README.md"],
         "cmhbench.datasets": ["data/uci-mfeat/*"],
     },
@@ -48,7 +49,7 @@ setup(
     ],
     extras_require={
         "cluster": ["distributed>=2024.1"],  # --cluster (dask.distributed)
-        "dev": ["pytest>=8", "ruff>=0.5", "distributed>=2024.1"],
+        "dev": ["pytest>=8", "ruff>=0.5", "mypy>=1.10", "distributed>=2024.1"],
     },
     entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},
 )

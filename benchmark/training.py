@@ -196,7 +196,11 @@ def train(
     if n < 1:
         raise CmhbenchError("the training set is empty")
     batch_size = min(config.batch_size, n)
-    parameters = param_groups or [p for m in modules for p in m.parameters()]
+    parameters: list[torch.nn.Parameter] | list[dict] = [
+        p for m in modules for p in m.parameters()
+    ]
+    if param_groups:
+        parameters = param_groups
     optimizer = make_optimizer(parameters, config)
     clip_params = [p for m in modules for p in m.parameters()]
     history: list[float] = []

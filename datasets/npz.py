@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -98,7 +99,7 @@ def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     n = arrays["image"].shape[0]
     if present:
         train, query, retrieval = (np.asarray(arrays[key]) for key in INDEX_KEYS)
-        split = {"protocol": "index arrays from the file"}
+        split: dict[str, Any] = {"protocol": "index arrays from the file"}
     else:
         n_query = min(2000, n // 10)
         train, query, retrieval = random_split(n, n_query=max(n_query, 1), n_train=None, seed=seed)

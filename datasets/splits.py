@@ -36,7 +36,8 @@ def read_split(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing = [key for key in INDEX_KEYS if key not in arrays]
     if missing:
         raise CmhbenchError(f"split file {path} lacks {', '.join(missing)}")
-    return tuple(arrays[key].astype(np.int64) for key in INDEX_KEYS)
+    train, query, retrieval = (arrays[key].astype(np.int64) for key in INDEX_KEYS)
+    return train, query, retrieval
 
 
 def sample_training_set(retrieval: np.ndarray, size: int, seed: int) -> np.ndarray:

@@ -110,7 +110,7 @@ class SyntheticDataset:
     def __init__(self, latent_noise: float | None = None, noise: float | None = None):
         changes = {"latent_noise": latent_noise, "noise": noise}
         self.changes = {key: value for key, value in changes.items() if value is not None}
-        self.config = replace(SyntheticConfig(), **self.changes)
+        self.config = replace(SyntheticConfig(), **self.changes)  # type: ignore[arg-type]
 
     @property
     def name(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -40,9 +40,12 @@ def max_margin_loss(
     if reduction == "hardest":
         return cost_i2t.max(1).values.mean() + cost_t2i.max(0).values.mean()
     if reduction == "violating":
-        return sum(
-            cost[cost > 0].mean() if (cost > 0).any() else cost.sum()
-            for cost in (cost_i2t, cost_t2i)
+        return cast(
+            torch.Tensor,
+            sum(
+                cost[cost > 0].mean() if (cost > 0).any() else cost.sum()
+                for cost in (cost_i2t, cost_t2i)
+            ),
         )
     raise ValueError(f"unknown reduction {reduction!r}")
 

@@ -48,6 +48,8 @@ def normal_init_(module: nn.Module, std: float) -> nn.Module:
 class Centre(nn.Module):
     """Subtract a fixed mean vector (stored with the network, so encoding repeats it)."""
 
+    mean: torch.Tensor
+
     def __init__(self, mean: torch.Tensor):
         super().__init__()
         self.register_buffer("mean", mean.detach().clone())

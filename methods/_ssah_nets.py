@@ -5,6 +5,7 @@ network with hash and label heads that LabNet, ImgNet and TxtNet share."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -29,7 +30,9 @@ class FeatureLRN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         squares = F.pad(x.pow(2), (self.radius, self.radius))
         units = x.shape[1]
-        window = sum(squares[:, i : i + units] for i in range(2 * self.radius + 1))
+        window = cast(
+            torch.Tensor, sum(squares[:, i : i + units] for i in range(2 * self.radius + 1))
+        )
         return x * (self.bias + self.alpha * window).pow(-self.beta)
 
 

@@ -124,7 +124,7 @@ class ACMR(TorchMethod):
     ) -> None:
         p = self.params
         generator, tensors = start_training(self, data, device, seed)
-        n_labels = data.labels.shape[1]
+        n_labels = tensors["labels"].shape[1]
         projectors = {
             modality: nn.Sequential(
                 mlp(getattr(data, modality).shape[1], hidden, self.bits, activation=nn.Tanh),

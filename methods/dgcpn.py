@@ -54,7 +54,7 @@ import torch.nn.functional as F
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._nets import start_mlp_training
+from cmhbench.methods._nets import HashMLP, start_mlp_training
 from cmhbench.methods._similarity import graph_neighbour_similarity
 from cmhbench.registry import register_method
 from cmhbench.training import (
@@ -134,7 +134,10 @@ class DGCPN(TorchMethod):
             data = PairedSet(data.image[rows], data.text[rows])
         generator, tensors = start_mlp_training(self, data, device, seed)
         image_net, text_net = self.networks["image"], self.networks["text"]
-        torch.nn.init.normal_(text_net.body[-1].weight, std=p.text_init_std)
+        assert isinstance(text_net, HashMLP)
+        last_layer = text_net.body[-1]
+        assert isinstance(last_layer, torch.nn.Linear)
+        torch.nn.init.normal_(last_layer.weight, std=p.text_init_std)
         n = self.n_trained = len(data)
         neighbours = max(1, min(n - 1, round(p.neighbour_fraction * n)))
         with torch.no_grad():

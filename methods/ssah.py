@@ -85,7 +85,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -196,11 +196,13 @@ class SSAHTraining:
             for name in ("label", "discriminator", "image", "text")
         }
 
-    def _networks(self, n_labels: int, image_dim: int, text_dim: int) -> dict[str, nn.Module]:
+    def _networks(
+        self, n_labels: int, image_dim: int, text_dim: int
+    ) -> dict[str, SemanticHashNet]:
         p = self.params
         text_front = MultiScaleText(text_dim, p.text_scales, p.init_std)
 
-        def net(front: nn.Module, front_dim: int, normalise_feature: bool) -> nn.Module:
+        def net(front: nn.Module, front_dim: int, normalise_feature: bool) -> SemanticHashNet:
             return SemanticHashNet(
                 front,
                 front_dim,
@@ -334,4 +336,4 @@ class SSAHTraining:
             + _fake(self.discriminators[m](features[m]))
             for m in ("image", "text")
         ]
-        return sum(terms) / 4
+        return cast(torch.Tensor, sum(terms)) / 4

@@ -281,7 +281,7 @@ class _ValidationSelector:
 
     def restore_best(self) -> None:
         """Load the best epoch's weights; log which epoch that was."""
-        if self.best_state is None:
+        if self.best_state is None or self.best_epoch is None:
             log.warning("ucch: no validation query has a relevant item; kept the last epoch")
             return
         for name, net in self.method.networks.items():

@@ -30,7 +30,7 @@ def _write(folder: Path, matlab_format: str, n_items: int) -> None:
     import scipy.io
 
     rng = np.random.default_rng(0)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "XAll": rng.random((n_items, DIMS["XAll"]), dtype=np.float32),
         "YAll": (rng.random((n_items, DIMS["YAll"])) < 0.01).astype(np.float32),
         "LAll": (rng.random((n_items, DIMS["LAll"])) < 0.2).astype(np.uint8),

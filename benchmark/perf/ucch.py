@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -107,9 +107,12 @@ def _train_official_style(
                     .view(len(idx), p.n_negatives + 1, bits)
                     .sign()
                 )
-                contrast = sum(
-                    contrastive_loss(torch.bmm(keys, h.unsqueeze(2)).squeeze(2) / temperature)
-                    for h in (hx, hy)
+                contrast = cast(
+                    torch.Tensor,
+                    sum(
+                        contrastive_loss(torch.bmm(keys, h.unsqueeze(2)).squeeze(2) / temperature)
+                        for h in (hx, hy)
+                    ),
                 )
             momentum_update(bank, idx, hx, hy, 0.0 if epoch < p.warmup_epochs else p.momentum)
             ranking = cross_modal_ranking_loss(hx, hy, p.margin, p.shift, p.kappa)

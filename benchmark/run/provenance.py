@@ -15,7 +15,7 @@ from typing import Any
 @functools.cache
 def environment() -> dict[str, Any]:
     """Library versions and the machine, stored with every record (looked up once)."""
-    versions = {"python": platform.python_version()}
+    versions: dict[str, str | None] = {"python": platform.python_version()}
     for package in ("cmhbench", "numpy", "torch", "scipy", "numba"):
         try:
             versions[package] = version(package)

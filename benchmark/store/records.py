@@ -106,7 +106,7 @@ def content_hash(record: dict[str, Any]) -> str:
 def write_codes(path: Path, arrays: dict[str, np.ndarray]) -> str:
     """Save the cell's arrays as a compressed ``.npz``; returns its SHA-256."""
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, allow_pickle=False, **arrays)
     payload = buffer.getvalue()
     atomic_write_bytes(path, payload)
     return hashlib.sha256(payload).hexdigest()
