@@ -4,7 +4,8 @@ The public API is what this module exports:
 
 * data: :class:`CrossModalData`, :class:`PairedSet`;
 * methods: :class:`Method`, :class:`MethodInfo`, :func:`hyperparameter`,
-  :func:`as_sign_codes`, :func:`register_method`; datasets: :func:`register_dataset`;
+  :func:`as_sign_codes`, :func:`register_method`; datasets: :class:`Dataset`,
+  :func:`register_dataset`;
 * running: :class:`GridSpec`, :func:`run_grid`; scoring codes: :func:`evaluate_codes`;
 * results: :func:`read_records`, :func:`records_frame`, :func:`pr_frame`, and the
   figures :func:`pr_figure`, :func:`bits_figure`, :func:`topk_figure`;
@@ -22,6 +23,7 @@ __version__ = "0.1.0"
 
 _LAZY_EXPORTS = {
     "CrossModalData": "cmhbench.data",
+    "Dataset": "cmhbench.datasets.base",
     "PairedSet": "cmhbench.data",
     "CmhbenchError": "cmhbench.errors",
     "Method": "cmhbench.method",
@@ -31,7 +33,7 @@ _LAZY_EXPORTS = {
     "register_method": "cmhbench.registry",
     "register_dataset": "cmhbench.registry",
     "evaluate_codes": "cmhbench.metrics",
-    "GridSpec": "cmhbench.run.grid",
+    "GridSpec": "cmhbench.run.config",
     "run_grid": "cmhbench.run.grid",
     "read_records": "cmhbench.store.records",
     "records_frame": "cmhbench.report.frames",
@@ -44,6 +46,7 @@ _LAZY_EXPORTS = {
 __all__ = [  # the names of _LAZY_EXPORTS (a test keeps the two equal), and the version
     "CmhbenchError",
     "CrossModalData",
+    "Dataset",
     "GridSpec",
     "Method",
     "MethodInfo",
@@ -65,13 +68,15 @@ __all__ = [  # the names of _LAZY_EXPORTS (a test keeps the two equal), and the 
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time names load lazily
     from cmhbench.data import CrossModalData, PairedSet
+    from cmhbench.datasets.base import Dataset
     from cmhbench.errors import CmhbenchError
     from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
     from cmhbench.metrics import evaluate_codes
     from cmhbench.registry import register_dataset, register_method
     from cmhbench.report.frames import pr_frame, records_frame
     from cmhbench.report.plots import bits_figure, pr_figure, topk_figure
-    from cmhbench.run.grid import GridSpec, run_grid
+    from cmhbench.run.config import GridSpec
+    from cmhbench.run.grid import run_grid
     from cmhbench.store.records import read_records
 
 

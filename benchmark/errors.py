@@ -10,15 +10,20 @@ class CmhbenchError(Exception):
     """A problem with the user's input or environment, reported without a traceback."""
 
 
+def suggest(name: str, known: Iterable[str]) -> str:
+    """ "; did you mean 'X'?" for the known name closest to ``name``, or '' when none is
+    close: the one "did you mean" of every message about an unknown name."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class UnknownNameError(CmhbenchError, KeyError):
     """A method, dataset or hyper-parameter name that is not registered."""
 
     def __init__(self, kind: str, name: str, known: Iterable[str]):
         known = sorted(known)
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
         listing = ", ".join(known) if known else "none"
-        super().__init__(f"unknown {kind} {name!r}{hint} (known: {listing})")
+        super().__init__(f"unknown {kind} {name!r}{suggest(name, known)} (known: {listing})")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])

@@ -40,6 +40,10 @@ class MethodInfo:
         supervised: whether ``fit`` uses labels.
         short_name: the name papers print in tables and legends (e.g. 'UCCH'); ''
             means the registered name.
+        version: the version of this implementation's numerics. Bump it whenever a
+            change can change the codes (a fix, a new default): it is part of every
+            cell's config hash, so the method's finished cells run again and no
+            other method's do.
     """
 
     title: str
@@ -48,6 +52,7 @@ class MethodInfo:
     code: str = ""
     supervised: bool = False
     short_name: str = ""
+    version: int = 1
 
     def citation(self) -> str:
         return f"{self.authors}. {self.title}. {self.venue}."

@@ -32,10 +32,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
-from scipy.special import digamma
 
 from cmhbench.errors import CmhbenchError
 
@@ -44,6 +43,21 @@ Backend = Literal["auto", "numba", "torch"]
 DEFAULT_MAP_K: tuple[int, ...] = (50, 100, 500, 1000)
 DEFAULT_TOPK: tuple[int, ...] = (1, 10, 50, 100, 200, 500, 1000, 2000, 5000)
 METRICS_VERSION = 1
+
+
+class DirectionMetrics(TypedDict):
+    """One direction's metrics as records store them (JSON): K keys as strings, values
+    that are undefined (NaN) as None."""
+
+    map: float | None
+    map_tie_aware: float | None
+    map_at_k: dict[str, float | None]
+    precision_at_k: dict[str, float | None]
+    pr_curve: dict[str, list[Any]]
+    n_queries: int
+    n_retrieval: int
+    queries_without_relevant: int
+    zero_relevant: ZeroRelevantPolicy
 
 
 @dataclass
@@ -60,7 +74,7 @@ class RetrievalMetrics:
     queries_without_relevant: int
     zero_relevant: ZeroRelevantPolicy = "count"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> DirectionMetrics:
         """JSON-ready: K keys as strings, NaN as None."""
         return {
             "map": _clean(self.map),
@@ -173,6 +187,8 @@ def tie_aware_ap(hist: np.ndarray, rel_hist: np.ndarray) -> np.ndarray:
     (R + 1 + (p - 1)(r_d - 1)/(n_d - 1)) / (N + p), and each position holds a relevant
     item with probability r_d / n_d. Sums over p are differences of harmonic numbers.
     """
+    from scipy.special import digamma  # here: importing cmhbench.metrics stays light
+
     n_d = hist.astype(np.float64)
     r_d = rel_hist.astype(np.float64)
     before = np.cumsum(n_d, axis=1) - n_d

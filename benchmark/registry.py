@@ -146,8 +146,11 @@ def _check_method(name: str, obj: Any) -> None:
 
 
 def _check_dataset(name: str, obj: Any) -> None:
-    if not callable(getattr(obj, "load", None)):
-        raise TypeError(f"dataset {name!r} must have a load(seed=...) method, got {obj!r}")
+    from cmhbench.datasets.base import Dataset
+
+    if not (isinstance(obj, type) and issubclass(obj, Dataset)):
+        raise TypeError(f"dataset {name!r} must be a cmhbench.Dataset subclass, got {obj!r}")
+    obj.registered_as = name
 
 
 METHODS = Registry("method", "cmhbench.methods", _builtin_methods, _check_method)
@@ -164,7 +167,8 @@ def register_method(name: str) -> Callable[[type[T]], type[T]]:
 
 
 def register_dataset(name: str) -> Callable[[T], T]:
-    """Class decorator that registers a dataset loader (a class with ``load``) as ``name``."""
+    """Class decorator that registers a dataset loader (a :class:`cmhbench.Dataset`
+    subclass) as ``name``."""
 
     def decorate(loader: T) -> T:
         return DATASETS.add(name, loader)

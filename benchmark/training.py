@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CellTimeout, CmhbenchError, DivergenceError
 from cmhbench.method import Method, as_sign_codes
+from cmhbench.progress import EpochLines, epoch_progress
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
@@ -153,11 +154,10 @@ def check_finite(loss: torch.Tensor, epoch: int, step: int) -> float:
     return value
 
 
-def epoch_bar(epochs: int, desc: str, progress: bool) -> tqdm:
-    """A tqdm bar over epochs on stderr (hidden unless ``progress``; cleared when done)."""
-    return tqdm(
-        range(epochs), desc=desc, disable=None if progress else True, leave=False, unit="epoch"
-    )
+def epoch_bar(epochs: int, desc: str, progress: bool) -> tqdm | EpochLines:
+    """Progress over epochs on stderr (:func:`cmhbench.progress.epoch_progress`): a bar
+    on a terminal, a line every few minutes in a log, nothing unless ``progress``."""
+    return epoch_progress(epochs, desc, progress)
 
 
 def train(
@@ -196,9 +196,7 @@ def train(
     if n < 1:
         raise CmhbenchError("the training set is empty")
     batch_size = min(config.batch_size, n)
-    parameters: list[torch.nn.Parameter] | list[dict] = [
-        p for m in modules for p in m.parameters()
-    ]
+    parameters: list[torch.nn.Parameter] | list[dict] = [p for m in modules for p in m.parameters()]
     if param_groups:
         parameters = param_groups
     optimizer = make_optimizer(parameters, config)

@@ -9,7 +9,6 @@ of the split options of :mod:`cmhbench.datasets.splits` (``split=PATH``,
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import types
 import typing
@@ -17,10 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmhbench.datasets.npz import DATA_SUFFIXES
-from cmhbench.errors import CmhbenchError
+from cmhbench.errors import CmhbenchError, suggest
 
 if TYPE_CHECKING:
     from cmhbench.data import CrossModalData
+    from cmhbench.datasets.base import Dataset, DatasetLoader
 
 BUILTIN: dict[str, str] = {
     "synthetic": "cmhbench.datasets.synthetic",
@@ -64,15 +64,15 @@ def dataset_key(spec: str) -> str:
     return Path(spec).stem if is_data_file(spec) else parse_dataset_spec(spec)[0]
 
 
-def dataset_options(loader_class: type) -> dict[str, Any]:
+def dataset_options(loader_class: type[Dataset]) -> dict[str, Any]:
     """The options a dataset loader accepts: {name: type hint} of its plain arguments."""
     try:
-        hints = typing.get_type_hints(loader_class.__init__)
-    except (NameError, TypeError):
+        parameters = inspect.signature(loader_class, eval_str=True).parameters
+    except (NameError, TypeError, ValueError):
         return {}
     accepted = {}
-    for name in inspect.signature(loader_class.__init__).parameters:
-        hint = hints.get(name)
+    for name, parameter in parameters.items():
+        hint = parameter.annotation
         if typing.get_origin(hint) in (typing.Union, types.UnionType):  # X | None
             hint_inner = next(a for a in typing.get_args(hint) if a is not type(None))
         else:
@@ -82,7 +82,7 @@ def dataset_options(loader_class: type) -> dict[str, Any]:
     return accepted
 
 
-def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
+def dataset_loader(spec: str, *, data_root: str | None = None) -> DatasetLoader:
     """The loader object for one ``--datasets`` item (nothing is read yet).
 
     ``data_root`` (``--data-root``) goes to every loader that takes a ``root`` option,
@@ -112,14 +112,13 @@ def dataset_loader(spec: str, *, data_root: str | None = None) -> Any:
     kwargs = {}
     for key, value in options.items():
         if key not in accepted:
-            close = difflib.get_close_matches(key, [*accepted, *SPLIT_OPTIONS], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            listed = ", ".join([*accepted, *SPLIT_OPTIONS])
+            known = [*accepted, *SPLIT_OPTIONS]
             raise CmhbenchError(
-                f"dataset {name!r} has no option {key!r}{hint}; its options: {listed}"
+                f"dataset {name!r} has no option {key!r}{suggest(key, known)} "
+                f"(its options: {', '.join(known)})"
             )
         kwargs[key] = coerce(value, accepted[key], f"dataset option {name}:{key}")
-    loader = loader_class(**kwargs)
+    loader: DatasetLoader = loader_class(**kwargs)
     for option, value in split_options.items():
         loader = WithSplit(loader, option, value)
     return loader

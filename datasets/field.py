@@ -1,4 +1,5 @@
-"""What the field's feature-file datasets share: the data root, finding files, the split.
+"""What the field's feature-file datasets share (:class:`FieldDataset`): the data root,
+finding files, the split.
 
 Data root: the ``root`` option (``--data-root`` on the command line), else the
 environment variable ``CMHBENCH_DATA_ROOT``, else ``./data`` (where UCCH's code
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from cmhbench.data import CrossModalData
+from cmhbench.datasets.base import Dataset
 from cmhbench.errors import CmhbenchError
 
 ROOT_VARIABLE = "CMHBENCH_DATA_ROOT"
@@ -30,35 +32,84 @@ def data_root(root: str | None) -> Path:
     return Path(root or os.environ.get(ROOT_VARIABLE) or "data").expanduser()
 
 
-@dataclass(frozen=True)
-class FileSet:
-    """Where a dataset's files live and where to get them."""
+class FieldDataset(Dataset):
+    """One of the field's data sets, read from its feature files under a data root.
 
-    dataset: str
-    folders: tuple[str, ...]  # sub-folders of the root, besides the root itself
-    source: str  # where the files can be obtained
+    Subclasses set ``folders`` (sub-folders of the root searched besides the root
+    itself, as UCCH's code names them, and one named like the dataset) and ``source``
+    (where the files can be got), and write ``files`` and ``load``. Supervised methods
+    train on 5,000 sampled retrieval pairs, as in UCCH's comparison.
+    """
 
-    def search_path(self, root: Path) -> list[Path]:
-        return [root, *(root / folder for folder in self.folders)]
+    folders: ClassVar[tuple[str, ...]] = ()
+    source: ClassVar[str] = ""
+    supervised_train_size: ClassVar[int | None] = 5000
 
-    def find(self, root: Path, *names: str) -> Path | None:
+    def __init__(self, root: str | None = None):
+        self.root = data_root(root)
+
+    def search_path(self) -> list[Path]:
+        return [self.root, *(self.root / folder for folder in self.folders)]
+
+    def find(self, *names: str) -> Path | None:
         """The first of ``names`` found in the search path (None if none is)."""
-        for folder in self.search_path(root):
+        for folder in self.search_path():
             for name in names:
                 if (folder / name).is_file():
                     return folder / name
         return None
 
-    def require(self, root: Path, *names: str) -> Path:
+    def require(self, *names: str) -> Path:
         """Like :meth:`find`, but a missing file is an error that says where we looked."""
-        found = self.find(root, *names)
+        found = self.find(*names)
         if found is None:
-            places = ", ".join(str(folder) for folder in self.search_path(root))
+            places = ", ".join(str(folder) for folder in self.search_path())
             raise CmhbenchError(
-                f"{self.dataset}: none of {', '.join(names)} found in {places} "
+                f"{self.name}: none of {', '.join(names)} found in {places} "
                 f"(set --data-root or ${ROOT_VARIABLE}); get the files from {self.source}"
             )
         return found
+
+    def ucch_split(
+        self,
+        image: np.ndarray,
+        text: np.ndarray,
+        labels: np.ndarray,
+        *,
+        n_query: int,
+        files: Sequence[Path],
+    ) -> CrossModalData:
+        """The data with the UCCH protocol: the last ``n_query`` rows are queries;
+        every other row is both the retrieval set and the training set."""
+        same_rows([("image features", image), ("text features", text), ("labels", labels)])
+        n = image.shape[0]
+        if not 0 < n_query < n:
+            raise CmhbenchError(
+                f"{self.name}: cannot take the last {n_query} of {n} rows as queries"
+            )
+        query = np.arange(n - n_query, n, dtype=np.int64)
+        empty = np.flatnonzero(labels[query].sum(1) == 0)
+        if empty.size:
+            raise CmhbenchError(
+                f"{self.name}: {empty.size} query row(s) have no label "
+                f"(first: row {query[empty[0]]}); their relevance is undefined"
+            )
+        rest = np.arange(n - n_query, dtype=np.int64)
+        return CrossModalData(
+            name=self.name,
+            image=image,
+            text=text,
+            labels=labels,
+            train_idx=rest,
+            query_idx=query,
+            retrieval_idx=rest,
+            split={
+                "protocol": (
+                    f"UCCH: the last {n_query} rows are queries; train = retrieval = the rest"
+                ),
+                "files": [str(path) for path in files],
+            },
+        )
 
 
 def features(array: np.ndarray, path: Path, key: str) -> np.ndarray:
@@ -93,40 +144,3 @@ def same_rows(sources: Sequence[tuple[str, np.ndarray]]) -> None:
     if len(set(counts.values())) > 1:
         listed = ", ".join(f"{name} has {count}" for name, count in counts.items())
         raise CmhbenchError(f"the files disagree on the number of items: {listed}")
-
-
-def ucch_split_data(
-    name: str,
-    image: np.ndarray,
-    text: np.ndarray,
-    labels: np.ndarray,
-    *,
-    n_query: int,
-    files: Sequence[Path],
-) -> CrossModalData:
-    """CrossModalData with the UCCH protocol: the last ``n_query`` rows are queries."""
-    same_rows([("image features", image), ("text features", text), ("labels", labels)])
-    n = image.shape[0]
-    if not 0 < n_query < n:
-        raise CmhbenchError(f"{name}: cannot take the last {n_query} of {n} rows as queries")
-    query = np.arange(n - n_query, n, dtype=np.int64)
-    empty = np.flatnonzero(labels[query].sum(1) == 0)
-    if empty.size:
-        raise CmhbenchError(
-            f"{name}: {empty.size} query row(s) have no label (first: row {query[empty[0]]}); "
-            "their relevance is undefined"
-        )
-    rest = np.arange(n - n_query, dtype=np.int64)
-    return CrossModalData(
-        name=name,
-        image=image,
-        text=text,
-        labels=labels,
-        train_idx=rest,
-        query_idx=query,
-        retrieval_idx=rest,
-        split={
-            "protocol": f"UCCH: the last {n_query} rows are queries; train = retrieval = the rest",
-            "files": [str(path) for path in files],
-        },
-    )

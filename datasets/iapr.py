@@ -8,38 +8,34 @@ One MATLAB file in the DLFH layout, ``iapr-tc12-rand.mat`` (UCCH) or ``iapr-tc12
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from cmhbench.arrays import read_matlab
 from cmhbench.data import CrossModalData
-from cmhbench.datasets.field import FileSet, data_root, features, multi_hot, ucch_split_data
-from cmhbench.datasets.matfile import read_matlab
+from cmhbench.datasets.field import FieldDataset, features, multi_hot
 from cmhbench.registry import register_dataset
 
-FILES = FileSet(
-    "iapr-tc12",
-    ("IAPR-TC12", "iapr-tc12"),
-    "the links in github.com/penghu-cs/UCCH (data/README.md) or github.com/jiangqy/DLFH-TIP2019",
-)
 KEYS = ("VDatabase", "YDatabase", "databaseL", "VTest", "YTest", "testL")
 
 
 @register_dataset("iapr-tc12")
-class IAPRTC12:
+class IAPRTC12(FieldDataset):
     """IAPR TC-12 from the DLFH-layout file that UCCH uses."""
 
+    folders = ("IAPR-TC12", "iapr-tc12")
+    source = (
+        "the links in github.com/penghu-cs/UCCH (data/README.md) or github.com/jiangqy/DLFH-TIP2019"
+    )
     short_name = "IAPR TC-12"
     description = (
         "IAPR TC-12: 20,000 pairs, 255 labels, 4,096-d CNN-F image, 2,912-d BoW; "
         "the file's Test block (2,000) are the queries"
     )
-    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
-    supervised_train_size = 5000
 
-    def __init__(self, root: str | None = None):
-        self.root = data_root(root)
-
-    def files(self) -> list:
-        return [FILES.require(self.root, "iapr-tc12-rand.mat", "iapr-tc12.mat")]
+    def files(self) -> list[Path]:
+        return [self.require("iapr-tc12-rand.mat", "iapr-tc12.mat")]
 
     def load(self, *, seed: int = 0) -> CrossModalData:
         (path,) = self.files()
@@ -53,6 +49,4 @@ class IAPRTC12:
         labels = np.concatenate(
             [multi_hot(a["databaseL"], path, "databaseL"), multi_hot(a["testL"], path, "testL")]
         )
-        return ucch_split_data(
-            "iapr-tc12", image, text, labels, n_query=a["VTest"].shape[0], files=[path]
-        )
+        return self.ucch_split(image, text, labels, n_query=a["VTest"].shape[0], files=[path])

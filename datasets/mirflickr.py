@@ -20,17 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cmhbench.arrays import read_matlab, read_npy
 from cmhbench.data import CrossModalData
-from cmhbench.datasets.field import FileSet, data_root, features, multi_hot, ucch_split_data
-from cmhbench.datasets.matfile import read_matlab, read_npy
+from cmhbench.datasets.field import FieldDataset, features, multi_hot
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset
 
-FILES = FileSet(
-    "mirflickr25k",
-    ("MIRFLICKR25K", "mirflickr25k"),
-    "the links in github.com/penghu-cs/UCCH (data/README.md) or github.com/jiangqy/DCMH-CVPR2017",
-)
 UCCH_SETS = (
     ("mirflickr25k-iall-vgg.mat", "mirflickr25k-yall.mat", "mirflickr25k-lall.mat"),
     ("mirflickr25k-iall-vgg-rand.mat", "mirflickr25k-yall-rand.mat", "mirflickr25k-lall-rand.mat"),
@@ -39,39 +34,42 @@ N_QUERY = 2000
 
 
 @register_dataset("mirflickr25k")
-class MIRFlickr25K:
+class MIRFlickr25K(FieldDataset):
     """MIRFlickr-25K from UCCH's or DCMH's feature files."""
 
+    folders = ("MIRFLICKR25K", "mirflickr25k")
+    source = (
+        "the links in github.com/penghu-cs/UCCH (data/README.md) "
+        "or github.com/jiangqy/DCMH-CVPR2017"
+    )
     short_name = "MIRFlickr-25K"
     description = (
         "MIRFlickr-25K: 20,015 pairs, 24 labels, 4,096-d VGG-19 image, 1,386-d tag BoW; "
         "UCCH split (last 2,000 rows are queries)"
     )
-    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
-    supervised_train_size = 5000
 
     def __init__(
         self, root: str | None = None, image_file: str | None = None, image_key: str = "XAll"
     ):
-        self.root = data_root(root)
+        super().__init__(root)
         self.image_file = Path(image_file).expanduser() if image_file else None
         self.image_key = image_key
 
     def files(self) -> list[Path]:
         """The files this configuration reads (raises with where it looked if one is missing)."""
         if self.image_file is not None:
-            merged = FILES.find(self.root, "FLICKR-25K.mat")
+            merged = self.find("FLICKR-25K.mat")
             if merged is not None:
                 return [self.image_file, merged]
             return [
                 self.image_file,
-                FILES.require(self.root, "mirflickr25k-yall.mat"),
-                FILES.require(self.root, "mirflickr25k-lall.mat"),
+                self.require("mirflickr25k-yall.mat"),
+                self.require("mirflickr25k-lall.mat"),
             ]
         for names in UCCH_SETS:
-            if FILES.find(self.root, names[0]) is not None:
-                return [FILES.require(self.root, name) for name in names]
-        return [FILES.require(self.root, UCCH_SETS[0][0], UCCH_SETS[1][0])]
+            if self.find(names[0]) is not None:
+                return [self.require(name) for name in names]
+        return [self.require(UCCH_SETS[0][0], UCCH_SETS[1][0])]
 
     def load(self, *, seed: int = 0) -> CrossModalData:
         paths = self.files()
@@ -91,8 +89,7 @@ class MIRFlickr25K:
                 text_path, label_path = paths[1], paths[2]
                 text = read_matlab(text_path, ["YAll"])["YAll"]
                 labels = read_matlab(label_path, ["LAll"])["LAll"]
-        return ucch_split_data(
-            "mirflickr25k",
+        return self.ucch_split(
             features(image, image_path, "XAll" if self.image_file is None else self.image_key),
             features(text, text_path, "YAll"),
             multi_hot(labels, label_path, "LAll"),

@@ -10,16 +10,15 @@ last 5,000 rows are queries.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
+from cmhbench.arrays import read_arrays
 from cmhbench.data import CrossModalData
-from cmhbench.datasets.field import FileSet, data_root, features, multi_hot, ucch_split_data
-from cmhbench.datasets.matfile import read_hdf5
+from cmhbench.datasets.field import FieldDataset, features, multi_hot
 from cmhbench.registry import register_dataset
 
-FILES = FileSet(
-    "mscoco", ("MSCOCO", "mscoco"), "the links in github.com/penghu-cs/UCCH (data/README.md)"
-)
 CURRENT = "MSCOCO_deep_doc2vec_data_rand.h5py"
 OLDER = "MSCOCO_deep_doc2vec_data.h5py"
 OLDER_KEYS = {
@@ -31,34 +30,31 @@ N_QUERY = 5000
 
 
 @register_dataset("mscoco")
-class MSCOCO:
+class MSCOCO(FieldDataset):
     """MS-COCO from UCCH's HDF5 feature file (either layout)."""
 
+    folders = ("MSCOCO", "mscoco")
+    source = "the links in github.com/penghu-cs/UCCH (data/README.md)"
     short_name = "MS-COCO"
     description = (
         "MS-COCO: 122,218 pairs, 80 labels, 4,096-d VGG-19 image, 300-d Doc2Vec text; "
         "UCCH split (last 5,000 rows are queries)"
     )
-    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
-    supervised_train_size = 5000
 
-    def __init__(self, root: str | None = None):
-        self.root = data_root(root)
-
-    def files(self) -> list:
-        return [FILES.require(self.root, CURRENT, OLDER)]
+    def files(self) -> list[Path]:
+        return [self.require(CURRENT, OLDER)]
 
     def load(self, *, seed: int = 0) -> CrossModalData:
         (path,) = self.files()
         if path.name == CURRENT:
-            a = read_hdf5(path, ["XAll", "YAll", "LAll"])
+            a = read_arrays(path, ["XAll", "YAll", "LAll"])
             image, text = features(a["XAll"], path, "XAll"), features(a["YAll"], path, "YAll")
             labels = multi_hot(a["LAll"], path, "LAll")
         else:
-            a = read_hdf5(path, [key for pair in OLDER_KEYS.values() for key in pair])
+            a = read_arrays(path, [key for pair in OLDER_KEYS.values() for key in pair])
             image, text = (
                 np.concatenate([features(a[key], path, key) for key in OLDER_KEYS[part]])
                 for part in ("image", "text")
             )
             labels = np.concatenate([multi_hot(a[key], path, key) for key in OLDER_KEYS["labels"]])
-        return ucch_split_data("mscoco", image, text, labels, n_query=N_QUERY, files=[path])
+        return self.ucch_split(image, text, labels, n_query=N_QUERY, files=[path])

@@ -27,45 +27,32 @@ from typing import Any
 
 import numpy as np
 
+from cmhbench.arrays import read_arrays
 from cmhbench.data import CrossModalData, random_split
+from cmhbench.datasets.base import Dataset
 from cmhbench.errors import CmhbenchError
 
 REQUIRED = ("image", "text", "labels")
 INDEX_KEYS = ("train_idx", "query_idx", "retrieval_idx")
-HDF5_SUFFIXES = (".h5", ".hdf5")
-DATA_SUFFIXES = (".npz", *HDF5_SUFFIXES)
+DATA_SUFFIXES = (".npz", ".h5", ".hdf5")
 
 
-def read_npz_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Every array of an ``.npz`` (never unpickles); an unreadable file is one error."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError) as exc:
-        raise CmhbenchError(f"{path} is not a readable .npz file ({exc})") from None
+class NpzFile(Dataset):
+    """A user's ``.npz`` or HDF5 file as a dataset loader (checked for existence up front)."""
 
-
-def _read_hdf5(path: Path) -> dict[str, np.ndarray]:
-    import h5py
-
-    try:
-        with h5py.File(path, "r") as f:
-            return {
-                key: f[key][()]
-                for key in (*REQUIRED, *INDEX_KEYS)
-                if key in f and isinstance(f[key], h5py.Dataset)
-            }
-    except OSError as exc:
-        raise CmhbenchError(f"{path} is not a readable HDF5 file ({exc})") from None
-
-
-class NpzFile:
-    """A user's ``.npz`` file as a dataset loader (checked for existence up front)."""
+    description = "your own data (layout in cmhbench.datasets.npz)"
 
     def __init__(self, path: Path):
         if not path.is_file():
             raise CmhbenchError(f"data file not found: {path}")
         self.path = path
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def files(self) -> list[Path]:
+        return [self.path]
 
     def load(self, *, seed: int = 0) -> CrossModalData:
         return load_npz(self.path, seed=seed)
@@ -76,7 +63,7 @@ def load_npz(path: str | Path, *, seed: int = 0) -> CrossModalData:
     path = Path(path)
     if not path.is_file():
         raise CmhbenchError(f"data file not found: {path}")
-    arrays = _read_hdf5(path) if path.suffix in HDF5_SUFFIXES else read_npz_arrays(path)
+    arrays = read_arrays(path, (), optional=(*REQUIRED, *INDEX_KEYS))
     missing = [key for key in REQUIRED if key not in arrays]
     if missing:
         raise CmhbenchError(

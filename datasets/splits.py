@@ -19,12 +19,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from cmhbench.arrays import read_arrays
 from cmhbench.data import CrossModalData
-from cmhbench.datasets.npz import INDEX_KEYS, read_npz_arrays
+from cmhbench.datasets.base import Dataset, DatasetLoader
+from cmhbench.datasets.npz import INDEX_KEYS
 from cmhbench.errors import CmhbenchError
 
 OPTIONS = ("split", "train_size", "per_label")
@@ -32,10 +33,7 @@ OPTIONS = ("split", "train_size", "per_label")
 
 def read_split(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(train_idx, query_idx, retrieval_idx) from an ``.npz`` that holds all three."""
-    arrays = read_npz_arrays(path)
-    missing = [key for key in INDEX_KEYS if key not in arrays]
-    if missing:
-        raise CmhbenchError(f"split file {path} lacks {', '.join(missing)}")
+    arrays = read_arrays(path, INDEX_KEYS)
     train, query, retrieval = (arrays[key].astype(np.int64) for key in INDEX_KEYS)
     return train, query, retrieval
 
@@ -74,10 +72,12 @@ def per_label_split(
     return np.sort(train_idx).astype(np.int64), query_idx, retrieval_idx.astype(np.int64)
 
 
-class WithSplit:
-    """A dataset loader followed by one split option (see the module docstring)."""
+class WithSplit(Dataset):
+    """A dataset loader followed by one split option (see the module docstring).
 
-    def __init__(self, loader: Any, option: str, value: str):
+    Supervised methods train on the chosen split's training part (no sampling)."""
+
+    def __init__(self, loader: DatasetLoader, option: str, value: str):
         self.loader, self.option = loader, option
         if option == "split":
             self.path = Path(value).expanduser()
@@ -88,15 +88,33 @@ class WithSplit:
         else:
             self.queries, self.train = _positive_ints(value, 2, option)
 
+    @property
+    def name(self) -> str:
+        return f"{self.loader.name}-{self._suffix()}"
+
+    @property
+    def short_name(self) -> str:  # type: ignore[override]
+        return self.loader.short_name
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"{self.loader.description}; split option {self.option}"
+
     def files(self) -> list[Path]:
-        base = self.loader.files() if hasattr(self.loader, "files") else []
+        base = self.loader.files()
         return [*base, self.path] if self.option == "split" else base
+
+    def _suffix(self) -> str:
+        if self.option == "split":
+            return f"split-{self.path.stem}"
+        if self.option == "train_size":
+            return f"train{self.size}"
+        return f"perlabel{self.queries}-{self.train}"
 
     def load(self, *, seed: int = 0) -> CrossModalData:
         data = self.loader.load(seed=seed)
         if self.option == "split":
             train, query, retrieval = read_split(self.path)
-            suffix = f"split-{self.path.stem}"
             split = {
                 "protocol": f"index arrays from {self.path.name}",
                 "file_sha256": hashlib.sha256(self.path.read_bytes()).hexdigest(),
@@ -104,17 +122,15 @@ class WithSplit:
         elif self.option == "train_size":
             query, retrieval = data.query_idx, data.retrieval_idx
             train = sample_training_set(retrieval, self.size, seed)
-            suffix = f"train{self.size}"
             split = {"protocol": f"{data.split.get('protocol')}; train = {self.size} sampled"}
         else:
             train, query, retrieval = per_label_split(data.labels, self.queries, self.train, seed)
-            suffix = f"perlabel{self.queries}-{self.train}"
             split = {
                 "protocol": f"per label {self.queries} queries and {self.train} training items"
             }
         return dataclasses.replace(
             data,
-            name=f"{data.name}-{suffix}",
+            name=f"{data.name}-{self._suffix()}",
             train_idx=train,
             query_idx=query,
             retrieval_idx=retrieval,

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 
 from cmhbench.data import CrossModalData, random_split, standardise
+from cmhbench.datasets.base import Dataset
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset
 
@@ -97,7 +98,7 @@ def generate(config: SyntheticConfig, seed: int = 0) -> CrossModalData:
 
 
 @register_dataset("synthetic")
-class SyntheticDataset:
+class SyntheticDataset(Dataset):
     """Paired multi-label data from a documented generative model (no files needed)."""
 
     short_name = "Synthetic"

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cmhbench.data import CrossModalData, class_stratified_split, standardise
+from cmhbench.datasets.base import Dataset
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset
 
@@ -73,7 +74,7 @@ def read_view(view: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @register_dataset("uci-mfeat")
-class UCIMultipleFeatures:
+class UCIMultipleFeatures(Dataset):
     """Two views of the UCI Multiple Features digits (real data, shipped)."""
 
     short_name = "UCI Mfeat"

@@ -21,54 +21,42 @@ from pathlib import Path
 
 import numpy as np
 
+from cmhbench.arrays import matlab_keys, read_matlab, read_npy
 from cmhbench.data import CrossModalData
-from cmhbench.datasets.field import (
-    FileSet,
-    data_root,
-    features,
-    multi_hot,
-    one_hot,
-    ucch_split_data,
-)
-from cmhbench.datasets.matfile import matlab_keys, read_matlab, read_npy
+from cmhbench.datasets.field import FieldDataset, features, multi_hot, one_hot
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import register_dataset
 
-FILES = FileSet(
-    "wiki",
-    ("WIKI", "wiki"),
-    "http://www.svcl.ucsd.edu/projects/crossmodal/ (original) or DGCPN's feature files",
-)
 N_CLASSES = 10
 NPY_PARTS = ("feature_vgg19", "txt", "label")
 LISTS = ("trainset_txt_img_cat.list", "testset_txt_img_cat.list")
 
 
 @register_dataset("wiki")
-class Wikipedia:
+class Wikipedia(FieldDataset):
     """The Wikipedia data set from DGCPN's .npy files or the original release."""
 
+    folders = ("WIKI", "wiki")
+    source = "http://www.svcl.ucsd.edu/projects/crossmodal/ (original) or DGCPN's feature files"
     short_name = "Wiki"
     description = (
         "Wikipedia: 2,866 pairs, 10 classes (single label); queries = the 693 test pairs, "
         "train = retrieval = the 2,173 training pairs"
     )
-    #: Supervised methods train on this many sampled retrieval pairs (UCCH's comparison).
-    supervised_train_size = 5000
 
     def __init__(self, root: str | None = None, image_file: str | None = None):
-        self.root = data_root(root)
+        super().__init__(root)
         self.image_file = Path(image_file).expanduser() if image_file else None
 
     def files(self) -> list[Path]:
-        if FILES.find(self.root, "train_feature_vgg19.npy") is not None:
+        if self.find("train_feature_vgg19.npy") is not None:
             return [
-                FILES.require(self.root, f"{part}_{kind}.npy")
+                self.require(f"{part}_{kind}.npy")
                 for part in ("train", "test")
                 for kind in NPY_PARTS
             ]
-        found = [FILES.require(self.root, "raw_features.mat", "train_feature_vgg19.npy")]
-        found += [FILES.require(self.root, name) for name in LISTS]
+        found = [self.require("raw_features.mat", "train_feature_vgg19.npy")]
+        found += [self.require(name) for name in LISTS]
         return found
 
     def load(self, *, seed: int = 0) -> CrossModalData:
@@ -77,7 +65,7 @@ class Wikipedia:
             image, text, labels, n_test = self._from_npy(paths)
         else:
             image, text, labels, n_test = self._from_release(*paths)
-        return ucch_split_data("wiki", image, text, labels, n_query=n_test, files=paths)
+        return self.ucch_split(image, text, labels, n_query=n_test, files=paths)
 
     def _from_npy(self, paths: list[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         parts = []

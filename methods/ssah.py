@@ -196,9 +196,7 @@ class SSAHTraining:
             for name in ("label", "discriminator", "image", "text")
         }
 
-    def _networks(
-        self, n_labels: int, image_dim: int, text_dim: int
-    ) -> dict[str, SemanticHashNet]:
+    def _networks(self, n_labels: int, image_dim: int, text_dim: int) -> dict[str, SemanticHashNet]:
         p = self.params
         text_front = MultiScaleText(text_dim, p.text_scales, p.init_std)
 

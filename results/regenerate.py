@@ -75,8 +75,10 @@ def grid_state(found: list[dict[str, Any]]) -> str:
     grid = read_experiment(CONFIG)
     states = grid_states(
         RECORDS,
-        **{key: grid[key].split(",") for key in ("datasets", "methods")},
-        **{key: [int(v) for v in grid[key].split(",")] for key in ("bits", "seeds")},
+        datasets=grid["datasets"],
+        methods=grid["methods"],
+        bits=grid["bits"],
+        seeds=grid["seeds"],
     )
     counts = state_counts(states)
     to_run: dict[str, int] = {}

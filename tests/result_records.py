@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from cmhbench.store.records import SCHEMA_VERSION, cell_paths
+from cmhbench.store.schema import SCHEMA_VERSION, CellKey
 
 
 def scores(value: float, bits: int, n_retrieval: int = 100) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def record(
 
 def write(folder: Path, item: dict[str, Any]) -> Path:
     """Save a hand-made record where the runner would."""
-    path, _ = cell_paths(folder, item["dataset"], item["method"], item["bits"], item["seed"])
+    path, _ = CellKey(item["dataset"], item["method"], item["bits"], item["seed"]).paths(folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(item))
     return path

@@ -29,7 +29,9 @@ def test_list_says_where_the_field_files_were_found(tmp_path):
     found = invoke("list", "--data-root", str(tmp_path))
     assert found.exit_code == 0
     assert f"found: {tmp_path / 'IAPR-TC12' / 'iapr-tc12.mat'}" in found.output
-    assert f"not found under {tmp_path}" in found.output  # the other datasets
+    assert f"missing: nus-wide-tc10: none of nus-wide-tc10-xall-vgg.mat found in {tmp_path}" in (
+        found.output  # the other datasets
+    )
     assert "built in" in found.output  # synthetic and uci-mfeat
 
 

@@ -93,7 +93,7 @@ def test_a_damaged_record_is_reported_and_the_cell_redone(plugin, tmp_path, dama
     assert read_record(path) is None
     rerun = subprocess.run(command, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
-    assert "is truncated, edited or of another schema; the cell runs again" in rerun.stderr
+    assert "is truncated, edited or of an unknown schema; the cell runs again" in rerun.stderr
     redone = read_record(path)
     assert redone["metrics"] == original["metrics"]
     assert redone["started_at"] >= original["started_at"]

@@ -154,3 +154,41 @@ def test_bad_overrides_are_rejected(items, message):
 def test_bad_override_values_are_rejected(key, value, message):
     with pytest.raises(CmhbenchError, match=message):
         get_method("triplet")(16, **{key: value})
+
+
+def test_a_dataset_is_a_dataset_subclass_and_gets_the_loader_defaults():
+    from cmhbench import Dataset, register_dataset
+    from cmhbench.datasets import dataset_loader
+    from cmhbench.datasets.synthetic import SyntheticConfig, generate
+    from cmhbench.registry import DATASETS
+
+    with pytest.raises(TypeError, match=r"cmhbench\.Dataset subclass"):
+        register_dataset("bare-test")(type("Bare", (), {"load": lambda self, seed=0: None}))
+
+    @register_dataset("tiny-test")
+    class Tiny(Dataset):
+        def __init__(self, items: int = 60):
+            self.items = items
+
+        def load(self, *, seed=0):
+            return generate(SyntheticConfig(n_items=self.items, n_query=10, n_train=None), seed)
+
+    try:
+        loader = dataset_loader("tiny-test:items=80")
+        assert (loader.name, loader.files(), loader.supervised_train_size) == (
+            "tiny-test",
+            [],
+            None,
+        )
+        assert loader.load(seed=0).n_items == 80
+    finally:
+        DATASETS._loaded.pop("tiny-test", None)
+
+
+def test_a_process_keeps_only_the_dataset_it_loaded_last():
+    from cmhbench.run import cell
+
+    cell.dataset_views("synthetic", None, 0)
+    views = cell.dataset_views("uci-mfeat", None, 0)
+    assert list(cell._LOADED) == [("uci-mfeat", None, 0)]
+    assert cell.dataset_views("uci-mfeat", None, 0) is views  # kept for the next cell

@@ -15,19 +15,20 @@ from cmhbench.errors import CmhbenchError
 from cmhbench.run import claims
 from cmhbench.run.experiment import read_experiment
 from cmhbench.store import records
+from cmhbench.store.schema import CellSpec
 
 
-def test_experiment_file_is_read_in_the_command_line_form(tmp_path):
+def test_experiment_file_gives_typed_grid_options(tmp_path):
     (tmp_path / "grid.toml").write_text(
         'methods = ["cvh", "triplet"]\nbits = [8, 16]\nseeds = 1\nout = "runs"\n'
         '[set]\nepochs = 2\n"triplet.margin" = 0.3\nimage_hidden = [64, 32]\n'
         "[set.cvh]\nregularisation = 0.1\n"
     )
     options = read_experiment(tmp_path / "grid.toml")
-    assert options["methods"] == "cvh,triplet" and options["bits"] == "8,16"
-    assert options["seeds"] == "1"
+    assert options["methods"] == ["cvh", "triplet"] and options["bits"] == [8, 16]
+    assert options["seeds"] == [1]
     assert options["out"] == (tmp_path / "runs").resolve()
-    assert options["set"] == [
+    assert options["assignments"] == [
         "epochs=2",
         "triplet.margin=0.3",
         "image_hidden=64,32",
@@ -88,7 +89,7 @@ def test_recompute_restores_metrics_from_the_codes_and_keeps_the_cell_done(tmp_p
     assert runner.invoke(cli, run).exit_code == 0
     path = tmp_path / "synthetic" / "cvh" / "bits8-seed0.json"
     original = json.loads(path.read_text())
-    assert records.config_hash(records.cell_spec(original)) == original["config_hash"]
+    assert CellSpec.from_record(records.read_record(path)).config_hash == original["config_hash"]
     edited = {**original, "metrics": json.loads(json.dumps(original["metrics"]))}
     edited["metrics"]["i2t"]["map"] = 0.0  # as an older metric version would have scored it
     records.write_record(path, edited)

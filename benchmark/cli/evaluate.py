@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import click
 import numpy as np
@@ -41,7 +42,7 @@ def eval_command(
     if recompute:
         _recompute(codes_file)
         return
-    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, evaluate_codes
+    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, ZeroRelevantPolicy, evaluate_codes
 
     arrays = read_codes_file(codes_file)
     ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
@@ -49,7 +50,7 @@ def eval_command(
         *(arrays[key] for key in EVAL_KEYS),
         map_k=ks or DEFAULT_MAP_K,
         topk=ks or DEFAULT_TOPK,
-        zero_relevant=zero_relevant,
+        zero_relevant=cast(ZeroRelevantPolicy, zero_relevant),  # a click.Choice of the two
     )
     data = result.to_dict()
     if as_json:
@@ -71,31 +72,16 @@ def eval_command(
 def read_codes_file(path: Path) -> dict[str, np.ndarray]:
     """The :data:`EVAL_KEYS` arrays of an .npz, a MATLAB .mat (v7.3's column-major
     matrices transposed back to one row per item) or a row-major HDF5 file."""
-    from cmhbench.datasets.matfile import read_hdf5, read_matlab, require_keys
-    from cmhbench.store.records import read_codes
+    from cmhbench.arrays import read_arrays
 
     if not path.is_file():
         raise CmhbenchError(f"codes file not found: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".mat":
-        return read_matlab(path, EVAL_KEYS)
-    if suffix in (".h5", ".hdf5"):
-        return read_hdf5(path, EVAL_KEYS)
-    arrays = read_codes(path)
-    require_keys(path, EVAL_KEYS, list(arrays))
-    return arrays
+    return read_arrays(path, EVAL_KEYS)
 
 
 def _recompute(folder: Path) -> None:
-    from cmhbench.store.records import record_paths
     from cmhbench.store.rescore import rescore_folder
 
-    if not folder.is_dir():
-        raise CmhbenchError(f"results folder not found: {folder}")
-    if not record_paths(folder):
-        raise CmhbenchError(
-            f"no records in {folder} (expected <dataset>/<method>/bits<L>-seed<S>.json)"
-        )
     report = rescore_folder(folder)
     for path, why in report.skipped:
         click.echo(f"skipped {path}: {why}", err=True)

@@ -40,7 +40,7 @@ def list_command(as_json: bool, data_root: Path | None) -> None:
     for entry in datasets:
         try:
             entry["description"] = DATASETS.get(entry["name"]).description
-        except (CmhbenchError, AttributeError) as exc:
+        except CmhbenchError as exc:
             entry["description"] = f"unavailable: {exc}"
             entry["files"] = "unavailable"
         else:
@@ -72,10 +72,8 @@ def _files_status(name: str, data_root: Path | None) -> str:
         loader = dataset_loader(name, data_root=None if data_root is None else str(data_root))
     except Exception as exc:  # a plugin's loader that cannot be built without options
         return f"cannot tell ({type(exc).__name__}: {exc})"
-    if not hasattr(loader, "files"):
-        return "built in (no files needed)"
     try:
-        return "found: " + ", ".join(str(path) for path in loader.files())
-    except CmhbenchError:
-        root = getattr(loader, "root", None)
-        return f"not found under {root.resolve()}" if root is not None else "not found"
+        files = loader.files()
+    except CmhbenchError as exc:
+        return f"missing: {exc}"
+    return "found: " + ", ".join(map(str, files)) if files else "built in (no files needed)"

@@ -1,4 +1,4 @@
-"""Parsing of the comma-separated option values that several commands share."""
+"""What several commands share: integer-list option values and ``--data-root``."""
 
 from __future__ import annotations
 
@@ -6,42 +6,21 @@ from pathlib import Path
 
 import click
 
-
-def comma_list(value: str | None) -> list[str]:
-    """The non-empty items of a comma-separated option value."""
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
+from cmhbench.errors import CmhbenchError
+from cmhbench.run.config import parse_ints
 
 
-def int_list(
-    value: str | None, option: str, low: int, high: int, required: bool = False
-) -> list[int]:
-    """The integers of a comma-separated option value, each in [low, high].
-
-    Args:
-        value: the option's text (None or blank: no values).
-        option: the option's name, for the error message.
-        low: smallest value allowed.
-        high: largest value allowed.
-        required: whether an empty list is an error.
+def int_list(value: str | None, option: str, low: int, high: int) -> list[int]:
+    """The integers of a comma-separated option value, each in [low, high] (empty when
+    the option is not given).
 
     Raises:
-        click.BadParameter: an item is not an integer or is out of range, or the
-            list is empty although required.
+        click.BadParameter: an item is not an integer or is out of range.
     """
     try:
-        numbers = [int(item) for item in comma_list(value)]
-    except ValueError:
-        raise click.BadParameter(
-            f"expected comma-separated integers, got {value!r}", param_hint=f"'{option}'"
-        ) from None
-    if required and not numbers:
-        raise click.BadParameter("needs at least one value", param_hint=f"'{option}'")
-    bad = [n for n in numbers if not low <= n <= high]
-    if bad:
-        raise click.BadParameter(
-            f"values must be in [{low}, {high}], got {bad}", param_hint=f"'{option}'"
-        )
-    return numbers
+        return parse_ints(value, low, high)
+    except CmhbenchError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 DATA_ROOT = click.option(

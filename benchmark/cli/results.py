@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmhbench.cli.options import comma_list, int_list
+from cmhbench.cli.options import int_list
 from cmhbench.errors import CmhbenchError
+
+if TYPE_CHECKING:
+    from cmhbench.store.schema import Record
+from cmhbench.run.config import MAX_BITS, MAX_SEED, split_names
 
 RESULTS_DIR = click.argument(
     "results_dir",
@@ -18,7 +22,7 @@ RESULTS_DIR = click.argument(
 )
 
 
-def _read(results_dir: Path) -> list[dict[str, Any]]:
+def _read(results_dir: Path) -> list[Record]:
     """The folder's records; unreadable ones are reported on stderr and left out."""
     from cmhbench.store.records import read_folder
 
@@ -104,13 +108,13 @@ def table_command(
     from cmhbench.report.tables import build_table, parse_metric
 
     choice = parse_metric(metric)
-    wanted_bits = int_list(bits, "--bits", 1, 4096) or None
+    wanted_bits = int_list(bits, "--bits", 1, MAX_BITS) or None
     frame = records_frame(_read(results_dir))
     table = build_table(
         frame,
         choice,
-        datasets=comma_list(datasets),
-        methods=comma_list(methods),
+        datasets=split_names(datasets),
+        methods=split_names(methods),
         bits=wanted_bits,
         with_published=with_published,
         precision=precision,
@@ -174,13 +178,13 @@ def cells_command(
             results_dir = declared["out"]
     if not results_dir.is_dir():
         raise CmhbenchError(f"results folder not found: {results_dir}")
-    dataset_names = comma_list(datasets) or comma_list(declared.get("datasets"))
+    dataset_names = split_names(datasets) or declared.get("datasets", [])
     states = grid_states(
         results_dir,
-        datasets=[dataset_key(name) for name in dataset_names] if dataset_names else None,
-        methods=comma_list(methods) or comma_list(declared.get("methods")),
-        bits=int_list(bits or declared.get("bits"), "--bits", 1, 4096) or None,
-        seeds=int_list(seeds or declared.get("seeds"), "--seeds", 0, 2**31 - 1) or None,
+        datasets=[dataset_key(name) for name in dataset_names] or None,
+        methods=split_names(methods) or declared.get("methods"),
+        bits=int_list(bits, "--bits", 1, MAX_BITS) or declared.get("bits"),
+        seeds=int_list(seeds, "--seeds", 0, MAX_SEED) or declared.get("seeds"),
     )
     shown = [cell for cell in states if show_all or cell.state != "done"]
     if shown:
@@ -239,11 +243,11 @@ def plot_command(
 
     found = _read(results_dir)
     frame = records_frame(found)
-    wanted = comma_list(datasets) or sorted(frame["dataset"].unique())
+    wanted = split_names(datasets) or sorted(frame["dataset"].unique())
     unknown = sorted(set(wanted) - set(frame["dataset"]))
     if unknown:
         raise CmhbenchError(f"no records for dataset {', '.join(unknown)} in {results_dir}")
-    chosen_methods = comma_list(methods)
+    chosen_methods = split_names(methods)
     ok_bits = frame.loc[frame["status"] == "ok", "bits"]
     if ok_bits.empty:
         raise CmhbenchError(f"no finished cells in {results_dir}")

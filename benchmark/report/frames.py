@@ -9,28 +9,40 @@ from typing import Any
 
 import pandas as pd
 
+from cmhbench.store.schema import Record
+
 DIRECTIONS = {"i2t": "Image->Text", "t2i": "Text->Image"}
 
 
-def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+def records_frame(records: Iterable[Record]) -> pd.DataFrame:
     """One row per (cell, direction, metric[, k]): dataset, method, bits, seed, status,
     supervised, zero_relevant (the record's policy), direction, metric, k, value,
     n_retrieval. Failed cells keep one row with status 'failed'."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for record in records:
-        cell = {key: record[key] for key in ("dataset", "method", "bits", "seed")}
-        cell["status"] = record["status"]
-        cell["supervised"] = record.get("supervised", False)
-        cell["zero_relevant"] = (record.get("protocol") or {}).get("zero_relevant")
-        if record["status"] != "ok":
+        cell = {
+            "dataset": record["dataset"],
+            "method": record["method"],
+            "bits": record["bits"],
+            "seed": record["seed"],
+            "status": record["status"],
+            "supervised": record.get("supervised", False),
+            "zero_relevant": (record.get("protocol") or {}).get("zero_relevant"),
+        }
+        if record["status"] != "ok" or record["metrics"] is None:
             rows.append({**cell, "direction": None, "metric": None, "k": None, "value": None})
             continue
         for direction, scores in record["metrics"].items():
             base = {**cell, "direction": direction, "n_retrieval": scores["n_retrieval"]}
-            for metric in ("map", "map_tie_aware"):
-                rows.append({**base, "metric": metric, "k": None, "value": scores[metric]})
-            for metric in ("map_at_k", "precision_at_k"):
-                for k, value in scores[metric].items():
+            rows.append({**base, "metric": "map", "k": None, "value": scores["map"]})
+            rows.append(
+                {**base, "metric": "map_tie_aware", "k": None, "value": scores["map_tie_aware"]}
+            )
+            for metric, values in (
+                ("map_at_k", scores["map_at_k"]),
+                ("precision_at_k", scores["precision_at_k"]),
+            ):
+                for k, value in values.items():
                     rows.append({**base, "metric": metric, "k": int(k), "value": value})
     columns = [
         "dataset",
@@ -49,11 +61,11 @@ def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def pr_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+def pr_frame(records: Iterable[Record]) -> pd.DataFrame:
     """Precision-recall points by Hamming radius: one row per (cell, direction, radius)."""
     rows = []
     for record in records:
-        if record.get("status") != "ok":
+        if record["status"] != "ok" or record["metrics"] is None:
             continue
         for direction, scores in record["metrics"].items():
             curve = scores["pr_curve"]

@@ -8,6 +8,7 @@ that sets none, a dataset variant, a user's own file) prints as recorded.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from cmhbench.errors import CmhbenchError
 from cmhbench.registry import DATASETS, METHODS, Registry
@@ -17,17 +18,17 @@ from cmhbench.registry import DATASETS, METHODS, Registry
 def method_label(name: str) -> str:
     """The paper's name of method ``name`` (``name`` itself when none is registered)."""
     method = _registered(METHODS, name)
-    info = getattr(method, "info", None)
-    return getattr(info, "short_name", "") or name
+    return (method.info.short_name if method is not None else "") or name
 
 
 @cache
 def dataset_label(name: str) -> str:
     """The paper's name of dataset ``name`` (``name`` itself when none is registered)."""
-    return getattr(_registered(DATASETS, name), "short_name", "") or name
+    loader = _registered(DATASETS, name)
+    return (loader.short_name if loader is not None else "") or name
 
 
-def _registered(registry: Registry, name: str) -> object | None:
+def _registered(registry: Registry, name: str) -> Any:
     if name not in registry.names():
         return None
     try:

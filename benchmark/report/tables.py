@@ -12,14 +12,13 @@ a table.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from cmhbench.errors import CmhbenchError
+from cmhbench.errors import CmhbenchError, suggest
 from cmhbench.report.frames import DIRECTIONS
 from cmhbench.report.published import published_frame
 
@@ -48,9 +47,9 @@ def parse_metric(text: str) -> MetricChoice:
         label = f"mAP@{k}" if kind == "map" else f"precision@{k}"
         return MetricChoice(f"{kind}_at_k", k, label)
     known = ["map", "map_tie_aware", "map@K", "precision@K"]
-    close = difflib.get_close_matches(spec, known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise CmhbenchError(f"unknown metric {text!r}: expected one of {', '.join(known)}{hint}")
+    raise CmhbenchError(
+        f"unknown metric {text!r}: expected one of {', '.join(known)}{suggest(spec, known)}"
+    )
 
 
 @dataclass

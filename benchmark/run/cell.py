@@ -1,10 +1,10 @@
 """The work of one grid cell, as it runs in whichever process trains it.
 
-Everything here is picklable and importable on a worker: a :class:`CellTask`
-names the dataset (loaded once per process and reused by every later cell), the
-method and its settings, and the cell's identity; :func:`execute_cell` trains,
-encodes and scores, and returns the record and the codes for the caller to
-write, so results always reach the disk from one place.
+Everything here is picklable and importable on a worker: a :class:`CellTask` names
+the dataset (loaded once per process and kept while cells of that dataset arrive),
+the method and its settings, and the cell's :class:`~cmhbench.store.schema.CellSpec`;
+:func:`execute_cell` trains, encodes and scores, and returns the record and the codes
+for the caller to write, so results always reach the disk from one place.
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ from cmhbench import metrics
 from cmhbench.data import MODALITIES, CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
 from cmhbench.run import provenance
-from cmhbench.store import records
+from cmhbench.store.schema import CellSpec, DataInfo, Record, new_record
 
 log = logging.getLogger("cmhbench")
-_DATA: dict[tuple[str, str | None, int], dict[bool, CrossModalData]] = {}
 
 
 @dataclass(frozen=True)
@@ -37,40 +36,41 @@ class CellTask:
 
     Attributes:
         dataset: the ``--datasets`` item (name with options, or a file path).
-        method: the registered method name; ``settings`` its hyper-parameter values.
-        cell_spec: the specification whose hash identifies the cell's record.
-        config_hash: that hash.
+        data_root, data_seed: where the field's files are, and the data's seed.
+        settings: the method's hyper-parameter values (per-dataset defaults and ``--set``).
+        spec: the cell's specification; its hash identifies the record.
+        device: where to train ('cpu', 'cuda:0', ...).
+        progress: show training progress (bars on a terminal, else periodic lines).
         timeout_s: seconds the training may take (None: no limit).
     """
 
     dataset: str
     data_root: str | None
     data_seed: int
-    method: str
     settings: dict[str, Any]
-    bits: int
-    seed: int
-    cell_spec: dict[str, Any]
-    config_hash: str
+    spec: CellSpec
     device: str
     progress: bool
-    zero_relevant: metrics.ZeroRelevantPolicy
-    map_k: tuple[int, ...]
-    topk: tuple[int, ...]
     timeout_s: float | None = None
 
 
+_LOADED: dict[tuple[str, str | None, int], dict[bool, CrossModalData]] = {}
+
+
 def dataset_views(item: str, data_root: str | None, data_seed: int) -> dict[bool, CrossModalData]:
-    """{supervised?: data} of a dataset item, loaded once per process."""
+    """{supervised?: data} of a dataset item. A process keeps only the dataset it
+    loaded last (cells arrive dataset by dataset), for the cells that follow."""
     key = (item, data_root, data_seed)
-    if key not in _DATA:
+    if key not in _LOADED:
+        _LOADED.clear()  # free the previous dataset before loading the next
         log.info("loading %s in process %d", item, os.getpid())
         from cmhbench.datasets import dataset_loader
 
         loader = dataset_loader(item, data_root=data_root)
         data = loader.load(seed=data_seed)
-        _DATA[key] = {False: data, True: supervised_view(data, loader, data_seed)}
-    return _DATA[key]
+        supervised = supervised_view(data, loader.supervised_train_size, data_seed)
+        _LOADED[key] = {False: data, True: supervised}
+    return _LOADED[key]
 
 
 def describe_dataset(item: str, data_root: str | None, data_seed: int) -> dict[str, Any]:
@@ -82,14 +82,13 @@ def describe_dataset(item: str, data_root: str | None, data_seed: int) -> dict[s
     }
 
 
-def supervised_view(data: CrossModalData, loader: Any, seed: int) -> CrossModalData:
-    """The data a supervised method trains on: a seeded sample of the retrieval set of
-    the loader's ``supervised_train_size`` pairs (5,000 for the field's datasets, as in
-    UCCH's comparison), or the data unchanged where the loader sets none (the embedded
+def supervised_view(data: CrossModalData, size: int | None, seed: int) -> CrossModalData:
+    """The data a supervised method trains on: a seeded sample of ``size`` retrieval
+    pairs (the loader's ``supervised_train_size``: 5,000 for the field's datasets, as
+    in UCCH's comparison), or the data unchanged when there is no size (the embedded
     data, a user's file, or a split the user chose)."""
     from cmhbench.datasets.splits import sample_training_set
 
-    size = getattr(loader, "supervised_train_size", None)
     if size is None or size >= data.retrieval_idx.size:
         return data
     return dataclasses.replace(
@@ -99,7 +98,7 @@ def supervised_view(data: CrossModalData, loader: Any, seed: int) -> CrossModalD
     )
 
 
-def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
+def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
     """Train, encode and evaluate one cell; never raises for a failing method.
 
     Returns the record (status ``ok``, ``failed`` or ``timeout``) and, when ok, the
@@ -108,39 +107,30 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
     from cmhbench.registry import get_method
     from cmhbench.training import cell_deadline, resolve_device
 
+    spec = task.spec
     device = str(resolve_device(task.device))
-    method = get_method(task.method)(task.bits, **task.settings)
+    method = get_method(spec.method)(spec.bits, **task.settings)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    cached = (task.dataset, task.data_root, task.data_seed) in _DATA
-    data = dataset_views(task.dataset, task.data_root, task.data_seed)[method.info.supervised]
-    if not cached:
+    loaded = (task.dataset, task.data_root, task.data_seed) in _LOADED
+    data = dataset_views(task.dataset, task.data_root, task.data_seed)[spec.supervised]
+    if not loaded:
         timings["load_s"] = time.perf_counter() - start
-    record: dict[str, Any] = {
-        **_identity(task),
-        "trained_with_labels": method.uses_labels,
-        "data": {
-            "fingerprint": task.cell_spec["data_fingerprint"],
-            "split": data.split,
-            "split_sha256": data.split_hash(),
-            **data.summary(),
-        },
-        "paper": method.info.citation(),
-        "device": device,
-        "device_name": provenance.device_name(device),
-        "worker": {"host": socket.gethostname(), "pid": os.getpid()},
-        "started_at": _now(),
-        **provenance.environment(),
+    data_info: DataInfo = {
+        "split": data.split,
+        "split_sha256": data.split_hash(),
+        **data.summary(),  # type: ignore[typeddict-item]
     }
-    arrays = None
+    started_at = _now()
     threads = {"fit_start": provenance.thread_counts()}
+    arrays = None
     try:
         start = time.perf_counter()
         with cell_deadline(task.timeout_s):
             method.fit(
                 data.part("train", with_labels=method.uses_labels),
                 device=device,
-                seed=task.seed,
+                seed=spec.seed,
                 progress=task.progress,
             )
         timings["fit_s"] = time.perf_counter() - start
@@ -164,9 +154,9 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
             codes,
             query_labels,
             retrieval_labels,
-            map_k=task.map_k,
-            topk=task.topk,
-            zero_relevant=task.zero_relevant,
+            map_k=spec.protocol.map_k,
+            topk=spec.protocol.topk,
+            zero_relevant=spec.protocol.zero_relevant,
             device=device if device.startswith("cuda") else None,
         )
         timings["eval_s"] = time.perf_counter() - start
@@ -177,51 +167,50 @@ def execute_cell(task: CellTask) -> tuple[dict[str, Any], dict[str, np.ndarray] 
             "query_idx": data.query_idx,
             "retrieval_idx": data.retrieval_idx,
         }
-        record.update(
+        record = new_record(
+            spec,
             status="ok",
-            error=None,
+            data=data_info,
             metrics={direction: m.to_dict() for direction, m in scores.items()},
-            loss_history=method.training_history(),
+            finished_at=_now(),
         )
     except Exception as exc:  # a failing cell must not stop the grid
-        record.update(
+        record = new_record(
+            spec,
             status="timeout" if isinstance(exc, CellTimeout) else "failed",
+            data=data_info,
             error={
                 "type": type(exc).__name__,
                 "message": str(exc),
                 "traceback": traceback.format_exc(),
             },
-            metrics=None,
-            codes=None,
-            loss_history=method.training_history(),
+            finished_at=_now(),
         )
-    record.update(timings=timings, threads=threads, **_peak_memory(device), finished_at=_now())
+    record["trained_with_labels"] = method.uses_labels
+    record["paper"] = method.info.citation()
+    record["device"] = device
+    record["device_name"] = provenance.device_name(device)
+    record["worker"] = {"host": socket.gethostname(), "pid": os.getpid()}
+    record["started_at"] = started_at
+    record.update(provenance.environment())  # type: ignore[typeddict-item]
+    record["loss_history"] = method.training_history()
+    record["timings"] = timings
+    record["threads"] = threads
+    record["peak_memory_mb"] = provenance.peak_memory_mb()
+    if device.startswith("cuda"):
+        record["peak_gpu_memory_mb"] = provenance.peak_gpu_memory_mb(device)
     return record, arrays
 
 
-def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> dict[str, Any]:
+def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> Record:
     """The record of a cell that never returned a result (its worker died)."""
-    return {
-        **_identity(task),
-        "data": {"fingerprint": task.cell_spec["data_fingerprint"]},
-        "status": "failed",
-        "error": {"type": error_type, "message": message, "traceback": ""},
-        "metrics": None,
-        "codes": None,
-        "finished_at": _now(),
-    }
-
-
-def _identity(task: CellTask) -> dict[str, Any]:
-    """The fields every record of the cell starts with: schema, cell, config and its hash."""
-    spec = task.cell_spec
-    return {
-        "schema_version": records.SCHEMA_VERSION,
-        **{key: spec[key] for key in ("dataset", "method", "bits", "seed", "config")},
-        "config_hash": task.config_hash,
-        "supervised": spec["supervised"],
-        "protocol": spec["protocol"],
-    }
+    return new_record(
+        task.spec,
+        status="failed",
+        data={},
+        error={"type": error_type, "message": message, "traceback": ""},
+        finished_at=_now(),
+    )
 
 
 def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
@@ -232,17 +221,6 @@ def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
     if codes.dtype != np.int8 or not np.isin(codes, (-1, 1)).all():
         raise CmhbenchError(f"encode() must return int8 codes in {{-1, +1}} ({what})")
     return codes
-
-
-def _peak_memory(device: str) -> dict[str, float]:
-    """``peak_memory_mb`` (host, process peak so far) and, on a GPU, ``peak_gpu_memory_mb``."""
-    peak = {"peak_memory_mb": provenance.peak_memory_mb()}
-    if device.startswith("cuda"):
-        import torch
-
-        peak["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-        torch.cuda.reset_peak_memory_stats(device)
-    return peak
 
 
 def _now() -> str:

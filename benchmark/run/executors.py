@@ -13,12 +13,15 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+import numpy as np
+
 from cmhbench.errors import CmhbenchError
 from cmhbench.run.cell import CellTask, describe_dataset, execute_cell, unfinished_cell_record
+from cmhbench.store.schema import Record
 
 log = logging.getLogger("cmhbench")
 
-Result = tuple[int, tuple[dict[str, Any], Any]]  # grid position, (record, codes)
+Result = tuple[int, tuple[Record, dict[str, np.ndarray] | None]]  # position, (record, codes)
 
 
 class LocalExecutor:
@@ -109,7 +112,9 @@ class DaskExecutor:
             else:
                 error = future.exception()
                 if isinstance(error, KilledWorker) and attempt <= self.retries:
-                    log.warning("worker lost on %s %d bits; retrying", task.method, task.bits)
+                    log.warning(
+                        "worker lost on %s %d bits; retrying", task.spec.method, task.spec.bits
+                    )
                     submit(order, task, attempt + 1)
                     continue
                 message = (

@@ -1,12 +1,13 @@
 """Run a grid: every method on every dataset at every code length and seed.
 
-The runner expands the grid, skips cells already done with the same
-configuration (so a killed run resumes where it stopped), claims each remaining
-cell (:mod:`cmhbench.run.claims`, so two runs on one folder never train the same
-cell) and hands it to :func:`cmhbench.run.cell.execute_cell`, in this process or
-in ``jobs`` joblib workers. Records and codes are written here, atomically, as
-cells finish. A cell that raises is recorded as ``failed`` (or ``timeout``) with
-its error and the grid goes on.
+The runner expands the grid (a :class:`~cmhbench.run.config.GridSpec`), builds each
+cell's :class:`~cmhbench.store.schema.CellSpec`, skips cells already done under the
+same spec (so a killed run resumes where it stopped), claims each remaining cell
+(:mod:`cmhbench.run.claims`, so two runs on one folder never train the same cell) and
+hands it to :func:`cmhbench.run.cell.execute_cell`, in this process, in joblib
+workers or on a dask cluster. Records and codes are written here, atomically, as
+cells finish. A cell that raises is recorded as ``failed`` (or ``timeout``) with its
+error and the grid goes on.
 """
 
 from __future__ import annotations
@@ -15,81 +16,42 @@ import dataclasses
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
+import numpy as np
 
 from cmhbench import metrics
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import CODE_LENGTHS, Method, resolve_overrides
+from cmhbench.method import Method, resolve_overrides
+from cmhbench.progress import on_terminal
 from cmhbench.run import claims
 from cmhbench.run.cell import CellTask
+from cmhbench.run.config import GridSpec
+from cmhbench.run.progress import GridProgress
 from cmhbench.store import records
+from cmhbench.store.schema import CellKey, CellSpec, MetricProtocol, Record
 
 if TYPE_CHECKING:
     from cmhbench.run.executors import Executor
 
+__all__ = ["GridSpec", "resolve_devices", "run_grid"]
 log = logging.getLogger("cmhbench")
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One unit of work: a method on a dataset at a code length and seed."""
+class _Plan:
+    """The checked inputs of a grid: method classes, their ``--set`` values, devices,
+    and the registered name of each dataset item (per-dataset defaults are keyed by it)."""
 
-    dataset: str
-    method: str
-    bits: int
-    seed: int
-
-
-@dataclass
-class GridSpec:
-    """Everything a grid run needs.
-
-    Attributes:
-        methods: registered method names.
-        datasets: registered dataset names or paths to ``.npz`` files.
-        bits: code lengths.
-        seeds: training seeds (the data's own seed stays ``data_seed``).
-        out: results folder.
-        assignments: ``--set`` items (``key=value`` or ``method.key=value``).
-        device: 'auto', 'cpu', 'cuda' or 'cuda:N', or a comma list of CUDA devices
-            that cells are spread over.
-        jobs: cells trained at once (joblib worker processes when above 1).
-        cell_timeout_s: seconds a cell's training may take (None: no limit).
-        cluster: a dask scheduler address, or 'local:N' (None: this machine).
-        force: redo cells that are already done.
-        retry_failed: redo cells recorded as failed.
-        progress: show progress bars.
-        zero_relevant: metric policy for queries with no relevant item.
-        map_k, topk: the K lists of mAP@K and precision@K.
-        data_seed: seed of dataset generation and of drawn splits.
-        data_root: folder of the field's data files (None: $CMHBENCH_DATA_ROOT or ./data).
-    """
-
-    methods: list[str]
-    datasets: list[str] = field(default_factory=lambda: ["synthetic"])
-    bits: list[int] = field(default_factory=lambda: list(CODE_LENGTHS))
-    seeds: list[int] = field(default_factory=lambda: [0])
-    out: Path = Path("results/runs")
-    assignments: list[str] = field(default_factory=list)
-    device: str = "auto"
-    jobs: int = 1
-    cell_timeout_s: float | None = None
-    cluster: str | None = None
-    force: bool = False
-    retry_failed: bool = False
-    progress: bool = True
-    zero_relevant: metrics.ZeroRelevantPolicy = "count"
-    map_k: tuple[int, ...] = metrics.DEFAULT_MAP_K
-    topk: tuple[int, ...] = metrics.DEFAULT_TOPK
-    data_seed: int = 0
-    data_root: str | None = None
+    classes: dict[str, type[Method]]
+    overrides: dict[str, dict[str, str]]
+    devices: list[str]
+    dataset_keys: list[str]
 
 
-def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
+def run_grid(spec: GridSpec) -> list[Record]:
     """Run (or resume) a grid; return the records of its cells in grid order (cells
     that another run holds right now are left out, with a warning).
 
@@ -97,79 +59,92 @@ def run_grid(spec: GridSpec) -> list[dict[str, Any]]:
         CmhbenchError: for bad names, ``--set`` items or devices before any
             training, and when the results folder cannot be written.
     """
-    from cmhbench.datasets import dataset_key, dataset_loader
-    from cmhbench.registry import get_method
     from cmhbench.run.executors import make_executor
 
-    classes = {name: get_method(name) for name in spec.methods}
-    overrides = resolve_overrides(classes, spec.assignments)
-    devices = resolve_devices(spec.device)
-    if spec.jobs < 1:
-        raise CmhbenchError(f"--jobs must be at least 1, got {spec.jobs}")
-    # Check every loader, data file (here, unless a cluster's workers read their own)
-    # and method setting before any training. Per-dataset method defaults are keyed
-    # by the registered name.
-    keys = [dataset_key(item) for item in spec.datasets]
-    for item in spec.datasets:
-        loader = dataset_loader(item, data_root=spec.data_root)
-        if hasattr(loader, "files") and spec.cluster is None:
-            loader.files()
-    for name, cls in classes.items():
-        for key in keys:
-            cls(spec.bits[0], **_settings(cls, key, overrides[name]))
+    plan = _checked(spec)
     executor = make_executor(spec.jobs, spec.cluster)
     try:
-        return _run(spec, classes, overrides, keys, devices, executor)
+        return _run(spec, plan, executor)
     finally:
         executor.close()
 
 
-def _run(
-    spec: GridSpec,
-    classes: dict[str, type[Method]],
-    overrides: dict[str, dict[str, str]],
-    keys: list[str],
-    devices: list[str],
-    executor: Executor,
-) -> list[dict[str, Any]]:
-    """Plan the grid, then train its pending cells on ``executor``."""
-    done: dict[int, dict[str, Any]] = {}
-    pending: list[tuple[int, CellTask]] = []
-    for item, key in zip(spec.datasets, keys, strict=True):
-        described = executor.describe(item, spec.data_root, spec.data_seed)
-        for cell in _cells(described["name"], spec):
-            order = len(done) + len(pending)
-            cls = classes[cell.method]
-            settings = _settings(cls, key, overrides[cell.method])
-            task = _task(spec, item, cell, cls, settings, described, devices, len(pending))
-            previous = _previous_record(spec.out, cell)
-            if _should_skip(previous, task.config_hash, spec):
-                log.info("skip %s (done)", _record_path(spec.out, cell))
-                done[order] = previous
-            else:
-                pending.append((order, task))
-    bar = tqdm(
-        total=len(done) + len(pending),
-        initial=len(done),
-        desc="grid",
-        unit="cell",
-        disable=None if spec.progress else True,
+def _checked(spec: GridSpec) -> _Plan:
+    """Check every name, setting, device, loader and data file (here, unless a
+    cluster's workers read their own) before any training."""
+    from cmhbench.datasets import dataset_key, dataset_loader
+    from cmhbench.registry import get_method
+
+    classes = {name: get_method(name) for name in spec.methods}
+    plan = _Plan(
+        classes=classes,
+        overrides=resolve_overrides(classes, spec.assignments),
+        devices=resolve_devices(spec.device),
+        dataset_keys=[dataset_key(item) for item in spec.datasets],
     )
+    if spec.jobs < 1:
+        raise CmhbenchError(f"--jobs must be at least 1, got {spec.jobs}")
+    for item in spec.datasets:
+        loader = dataset_loader(item, data_root=_root(spec))
+        if spec.cluster is None:
+            loader.files()
+    for name, cls in classes.items():
+        for key in plan.dataset_keys:
+            cls(spec.bits[0], **_settings(cls, key, plan.overrides[name]))
+    return plan
+
+
+def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> list[Record]:
+    """Plan the grid, then train its pending cells on ``executor``."""
+    done: dict[int, Record] = {}
+    pending: list[tuple[int, CellTask]] = []
+    protocol = MetricProtocol(
+        metrics_version=metrics.METRICS_VERSION,
+        zero_relevant=spec.zero_relevant,
+        map_k=tuple(spec.map_k),
+        topk=tuple(spec.topk),
+    )
+    for item, key in zip(spec.datasets, plan.dataset_keys, strict=True):
+        described = executor.describe(item, _root(spec), spec.data_seed)
+        for method in spec.methods:
+            cls = plan.classes[method]
+            settings = _settings(cls, key, plan.overrides[method])
+            for bits in spec.bits:
+                for seed in spec.seeds:
+                    order = len(done) + len(pending)
+                    cell = CellSpec(
+                        dataset=described["name"],
+                        method=method,
+                        method_version=cls.info.version,
+                        bits=bits,
+                        seed=seed,
+                        config=dataclasses.asdict(cls(bits, **settings).params),
+                        supervised=cls.info.supervised,
+                        data_fingerprint=described["fingerprints"][cls.info.supervised],
+                        protocol=protocol,
+                    )
+                    previous = _previous_record(spec.out, cell.key)
+                    if previous is not None and _should_skip(previous, cell, spec):
+                        log.info("skip %s (done)", cell.key.paths(spec.out)[0])
+                        done[order] = previous
+                        continue
+                    device = plan.devices[len(pending) % len(plan.devices)]
+                    pending.append((order, _task(spec, item, settings, cell, device)))
+    progress = GridProgress(total=len(done) + len(pending), done=len(done), enabled=spec.progress)
     held: set[Path] = set()
     try:
         for order, (record, arrays) in executor.run(_claimed(pending, spec, done, held)):
             _save(spec.out, record, arrays, held)
             done[order] = record
-            bar.set_postfix_str(f"{record['method']} {record['bits']} bits")
-            bar.update()
+            progress.cell_done(record)
     finally:
         for path in held:
             claims.release(path)
-        bar.close()
-    if len(done) < bar.total:
+        progress.close()
+    if len(done) < progress.total:
         log.warning(
             "%d cell(s) are being run by another cmhbench process; rerun to include them",
-            bar.total - len(done),
+            progress.total - len(done),
         )
     return [done[order] for order in sorted(done)]
 
@@ -188,62 +163,33 @@ def resolve_devices(spec: str) -> list[str]:
 
 
 def _task(
-    spec: GridSpec,
-    item: str,
-    cell: Cell,
-    cls: type[Method],
-    settings: dict[str, Any],
-    described: dict[str, Any],
-    devices: list[str],
-    position: int,
+    spec: GridSpec, item: str, settings: dict[str, Any], cell: CellSpec, device: str
 ) -> CellTask:
-    method = cls(cell.bits, **settings)
-    cell_spec = {
-        "dataset": cell.dataset,
-        "data_fingerprint": described["fingerprints"][cls.info.supervised],
-        "method": cell.method,
-        "bits": cell.bits,
-        "seed": cell.seed,
-        "config": dataclasses.asdict(method.params),
-        "supervised": cls.info.supervised,
-        "protocol": {
-            "metrics_version": metrics.METRICS_VERSION,
-            "zero_relevant": spec.zero_relevant,
-            "map_k": list(spec.map_k),
-            "topk": list(spec.topk),
-        },
-    }
+    # Bars only where one process trains (several would garble a terminal); lines
+    # in a log come from every worker.
+    serial = spec.jobs == 1 and spec.cluster is None
     return CellTask(
         dataset=item,
-        data_root=spec.data_root,
+        data_root=_root(spec),
         data_seed=spec.data_seed,
-        method=cell.method,
         settings=settings,
-        bits=cell.bits,
-        seed=cell.seed,
-        cell_spec=cell_spec,
-        config_hash=records.config_hash(cell_spec),
-        device=devices[position % len(devices)],
-        progress=spec.progress and spec.jobs == 1 and spec.cluster is None,
-        zero_relevant=spec.zero_relevant,
-        map_k=spec.map_k,
-        topk=spec.topk,
-        timeout_s=spec.cell_timeout_s,
+        spec=cell,
+        device=device,
+        progress=spec.progress and (serial or not on_terminal()),
+        timeout_s=spec.cell_timeout,
     )
 
 
 def _claimed(
     pending: list[tuple[int, CellTask]],
     spec: GridSpec,
-    done: dict[int, dict[str, Any]],
+    done: dict[int, Record],
     held: set[Path],
 ) -> Iterator[tuple[int, CellTask]]:
     """The pending cells this run claims, one at a time as workers ask for work; a
     cell another run finished meanwhile is taken as done."""
     for order, task in pending:
-        path = _record_path(
-            spec.out, Cell(task.cell_spec["dataset"], task.method, task.bits, task.seed)
-        )
+        path = task.spec.key.paths(spec.out)[0]
         with _writing(path):
             claimed = claims.try_claim(path)
         if not claimed:
@@ -256,7 +202,7 @@ def _claimed(
             continue
         held.add(path)
         previous = records.read_record(path)
-        if _should_skip(previous, task.config_hash, spec):
+        if previous is not None and _should_skip(previous, task.spec, spec):
             done[order] = previous
             claims.release(path)
             held.discard(path)
@@ -264,17 +210,16 @@ def _claimed(
         yield order, task
 
 
-def _save(out: Path, record: dict[str, Any], arrays: Any, held: set[Path]) -> None:
+def _save(out: Path, record: Record, arrays: dict[str, np.ndarray] | None, held: set[Path]) -> None:
     """Write a finished cell's codes, then its record, then drop its claim."""
-    path, codes_path = records.cell_paths(
-        out, record["dataset"], record["method"], record["bits"], record["seed"]
-    )
+    key = CellKey(record["dataset"], record["method"], record["bits"], record["seed"])
+    path, codes_path = key.paths(out)
     with _writing(path):
         if arrays is not None:
             sha = records.write_codes(codes_path, arrays)
             record["codes"] = {"file": codes_path.name, "sha256": sha}
         records.write_record(path, record)
-    if record["status"] != "ok":
+    if record["status"] != "ok" and record["error"] is not None:
         log.warning("%s %s: %s", path, record["status"], record["error"]["message"])
     claims.release(path)
     held.discard(path)
@@ -289,16 +234,12 @@ def _writing(path: Path) -> Iterator[None]:
         raise CmhbenchError(f"cannot write results to {path.parent}: {exc.strerror}") from None
 
 
-def _record_path(out: Path, cell: Cell) -> Path:
-    return records.cell_paths(out, cell.dataset, cell.method, cell.bits, cell.seed)[0]
-
-
-def _previous_record(out: Path, cell: Cell) -> dict[str, Any] | None:
+def _previous_record(out: Path, key: CellKey) -> Record | None:
     """The cell's record, or None; a record that exists but does not parse is reported."""
-    path = _record_path(out, cell)
+    path = key.paths(out)[0]
     record = records.read_record(path)
     if record is None and path.exists():
-        log.warning("%s is truncated, edited or of another schema; the cell runs again", path)
+        log.warning("%s is truncated, edited or of an unknown schema; the cell runs again", path)
     return record
 
 
@@ -307,16 +248,13 @@ def _settings(cls: type[Method], dataset: str, overrides: dict[str, str]) -> dic
     return {**cls.dataset_defaults.get(dataset, {}), **overrides}
 
 
-def _cells(dataset: str, spec: GridSpec) -> Iterator[Cell]:
-    for method in spec.methods:
-        for bits in spec.bits:
-            for seed in spec.seeds:
-                yield Cell(dataset, method, bits, seed)
+def _root(spec: GridSpec) -> str | None:
+    return None if spec.data_root is None else str(spec.data_root)
 
 
-def _should_skip(previous: dict[str, Any] | None, wanted: str, spec: GridSpec) -> bool:
-    if spec.force or previous is None or previous.get("config_hash") != wanted:
+def _should_skip(previous: Record, cell: CellSpec, spec: GridSpec) -> bool:
+    if spec.force or previous["config_hash"] != cell.config_hash:
         return False
-    if previous.get("status") == "ok":
+    if previous["status"] == "ok":
         return True
     return not spec.retry_failed

@@ -87,6 +87,15 @@ def thread_counts() -> dict[str, Any]:
     return counts
 
 
+def peak_gpu_memory_mb(device: str) -> float:
+    """Peak GPU memory torch allocated on ``device`` since the last call, in MiB."""
+    import torch
+
+    peak = torch.cuda.max_memory_allocated(device) / 2**20
+    torch.cuda.reset_peak_memory_stats(device)
+    return peak
+
+
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far, in MiB."""
     import resource

@@ -10,15 +10,19 @@ with the new metrics version and the matching configuration hash, so a later
 from __future__ import annotations
 
 import hashlib
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from cmhbench import metrics
+from cmhbench.arrays import read_npz
+from cmhbench.errors import CmhbenchError
+from cmhbench.metrics import DirectionMetrics
 from cmhbench.store import records
+from cmhbench.store.schema import CellSpec, Record
+
+CODE_KEYS = ("image_query", "text_query", "image_retrieval", "text_retrieval")
 
 
 @dataclass
@@ -34,67 +38,72 @@ class RescoreReport:
 def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
     """Re-score every ``ok`` record under ``folder`` from its codes file.
 
+    Raises:
+        CmhbenchError: the folder is missing or holds no record.
+
     Records whose codes file is missing or does not match the SHA-256 the record
     stored are skipped and reported, never rewritten.
     """
     report = RescoreReport()
-    for path in records.record_paths(folder):
+    for path in records.require_record_paths(folder):
         record = records.read_record(path)
         if record is None:
             report.skipped.append((path, "unreadable record"))
             continue
-        if record.get("status") != "ok":
-            report.skipped.append((path, f"status {record.get('status')}"))
+        if record["status"] != "ok" or record["metrics"] is None:
+            report.skipped.append((path, f"status {record['status']}"))
             continue
         arrays, problem = _verified_codes(path, record)
         if arrays is None:
             report.skipped.append((path, problem))
             continue
-        before = {d: scores["map"] for d, scores in record["metrics"].items()}
+        before = record["metrics"]
         rescore_record(path, record, arrays, device)
-        for direction, old in before.items():
-            change = abs(record["metrics"][direction]["map"] - old)
+        for direction, after in (record["metrics"] or {}).items():
+            change = abs(_map(after) - _map(before[direction]))
             report.largest_map_change = max(report.largest_map_change, change)
         report.rescored.append(path)
     return report
 
 
 def rescore_record(
-    path: Path, record: dict[str, Any], arrays: dict[str, np.ndarray], device: str | None = None
+    path: Path, record: Record, arrays: dict[str, np.ndarray], device: str | None = None
 ) -> None:
-    """Recompute ``record``'s metrics from its codes (``arrays``) and rewrite it at
-    ``path``."""
-    protocol = record["protocol"]
+    """Recompute ``record``'s metrics from its codes (``arrays``) under its own protocol
+    with the current metric code, and rewrite it at ``path`` (in the current schema)."""
+    spec = CellSpec.from_record(record)
+    protocol = spec.protocol
     scores = metrics.evaluate_both_directions(
-        {
-            key: arrays[key]
-            for key in ("image_query", "text_query", "image_retrieval", "text_retrieval")
-        },
+        {key: arrays[key] for key in CODE_KEYS},
         arrays["query_labels"],
         arrays["retrieval_labels"],
-        map_k=tuple(protocol["map_k"]),
-        topk=tuple(protocol["topk"]),
-        zero_relevant=protocol["zero_relevant"],
+        map_k=protocol.map_k,
+        topk=protocol.topk,
+        zero_relevant=protocol.zero_relevant,
         device=device,
     )
+    spec = replace(spec, protocol=replace(protocol, metrics_version=metrics.METRICS_VERSION))
     record["metrics"] = {direction: m.to_dict() for direction, m in scores.items()}
-    record["protocol"] = {**protocol, "metrics_version": metrics.METRICS_VERSION}
-    record["config_hash"] = records.config_hash(records.cell_spec(record))
+    record["protocol"] = spec.protocol.as_dict()
+    record["config_hash"] = spec.config_hash
     records.write_record(path, record)
 
 
-def _verified_codes(path: Path, record: dict[str, Any]) -> tuple[dict[str, np.ndarray] | None, str]:
+def _map(scores: DirectionMetrics) -> float:
+    return scores["map"] or 0.0
+
+
+def _verified_codes(path: Path, record: Record) -> tuple[dict[str, np.ndarray] | None, str]:
     """The record's codes, read once and checked against its SHA-256, or None and why
     they cannot be used."""
-    codes = record.get("codes") or {}
-    codes_path = path.parent / codes.get("file", "")
-    if not codes.get("file") or not codes_path.is_file():
+    codes = record.get("codes")
+    codes_path = path.parent / codes["file"] if codes else None
+    if codes is None or codes_path is None or not codes_path.is_file():
         return None, "no codes file (records kept without codes cannot be re-scored)"
     content = codes_path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != codes.get("sha256"):
+    if hashlib.sha256(content).hexdigest() != codes["sha256"]:
         return None, f"{codes_path.name} does not match the SHA-256 in the record"
     try:
-        with np.load(io.BytesIO(content), allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}, ""
-    except (OSError, ValueError) as exc:
+        return read_npz(content, codes_path), ""
+    except CmhbenchError as exc:
         return None, f"{codes_path.name} cannot be read: {exc}"

@@ -3,6 +3,7 @@ missing, from the records and claim files alone."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from cmhbench.run import claims
 from cmhbench.store import records
+from cmhbench.store.schema import CellKey
 
 STATES = ("done", "failed", "unreadable", "running", "missing")
 _STEM = re.compile(r"bits(\d+)-seed(\d+)")
@@ -40,40 +42,36 @@ def grid_states(
     The grid is the product of the given lists; a list not given is every value the
     folder's records have (so with no lists, the grid is what the folder has seen).
     """
-    found: dict[tuple[str, str, int, int], CellState] = {}
+    found: dict[CellKey, CellState] = {}
     for path in records.record_paths(folder):
         match = _STEM.fullmatch(path.stem)
         if not match:
             continue
-        key = (path.parent.parent.name, path.parent.name, int(match[1]), int(match[2]))
+        key = CellKey(path.parent.parent.name, path.parent.name, int(match[1]), int(match[2]))
         record = records.read_record(path)
         if record is None:
             found[key] = CellState(*key, "unreadable", f"{path} does not parse as a record")
-        elif record.get("status") == "ok":
+        elif record["status"] == "ok":
             found[key] = CellState(*key, "done")
         else:
-            message = (record.get("error") or {}).get("message") or "no message"
-            found[key] = CellState(*key, "failed", message.splitlines()[0] if message else "")
-    axes = [
-        list(given) if given else sorted({key[i] for key in found})
-        for i, given in enumerate((datasets, methods, bits, seeds))
-    ]
-    return [
-        found.get((d, m, b, s)) or _unfinished(folder, d, m, b, s)
-        for d in axes[0]
-        for m in axes[1]
-        for b in axes[2]
-        for s in axes[3]
-    ]
+            error = record["error"]
+            message = (error["message"] if error else "") or "no message"
+            found[key] = CellState(*key, "failed", message.splitlines()[0])
+    grid = itertools.product(
+        list(datasets) if datasets else sorted({key.dataset for key in found}),
+        list(methods) if methods else sorted({key.method for key in found}),
+        list(bits) if bits else sorted({key.bits for key in found}),
+        list(seeds) if seeds else sorted({key.seed for key in found}),
+    )
+    return [found.get(key) or _unfinished(folder, key) for key in map(CellKey._make, grid)]
 
 
-def _unfinished(folder: Path, dataset: str, method: str, bits: int, seed: int) -> CellState:
+def _unfinished(folder: Path, key: CellKey) -> CellState:
     """'running' when a run holds the cell's claim (its owner as detail), else 'missing'."""
-    path = records.cell_paths(folder, dataset, method, bits, seed)[0]
-    owner = claims.owner(path)
+    owner = claims.owner(key.paths(folder)[0])
     if owner is None:
-        return CellState(dataset, method, bits, seed, "missing")
-    return CellState(dataset, method, bits, seed, "running", owner)
+        return CellState(*key, "missing")
+    return CellState(*key, "running", owner)
 
 
 def state_counts(states: Sequence[CellState]) -> dict[str, int]:
