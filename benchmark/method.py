@@ -79,6 +79,9 @@ class Method(abc.ABC):
     #: Hyper-parameters that the paper or official code sets per dataset, by dataset
     #: name; the runner applies them before the user's ``--set`` values.
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: Small settings with which the method trains in seconds on the embedded
+    #: ``synthetic`` data and still learns: for tests and smoke runs, never results.
+    quick_settings: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, bits: int, **overrides: Any):
         if not isinstance(bits, int) or not 1 <= bits <= 4096:

@@ -44,6 +44,7 @@ Deviations:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -118,6 +119,11 @@ class ACMR(TorchMethod):
         short_name="ACMR",
     )
     Params = ACMRParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "epochs": 15,
+        "image_hidden": (128,),
+        "text_hidden": (128,),
+    }
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False

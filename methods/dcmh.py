@@ -37,6 +37,7 @@ divided by batch x n (the code prints the full J once per epoch).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -105,6 +106,7 @@ class DCMH(TorchMethod):
         short_name="DCMH",
     )
     Params = DCMHParams
+    quick_settings: ClassVar[dict[str, Any]] = {"epochs": 150, "text_hidden": (1024,)}
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -124,6 +125,11 @@ class DGCPN(TorchMethod):
         short_name="DGCPN",
     )
     Params = DGCPNParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "epochs": 2,
+        "image_hidden": (256,),
+        "text_hidden": (256,),
+    }
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False

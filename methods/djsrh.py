@@ -86,6 +86,7 @@ class DJSRH(TorchMethod):
         short_name="DJSRH",
     )
     Params = DJSRHParams
+    quick_settings: ClassVar[dict[str, Any]] = {"epochs": 4}
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {
         "nus-wide-tc10": {"beta": 0.6},
         "wiki": {"beta": 0.3, "lambda1": 0.3, "lambda2": 0.3, "epochs": 200, "lr_image": 0.01},

@@ -121,6 +121,7 @@ class JDSH(TorchMethod):
         short_name="JDSH",
     )
     Params = JDSHParams
+    quick_settings: ClassVar[dict[str, Any]] = {"epochs": 8}
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {
         "nus-wide-tc10": {
             "image_weight": 0.4,

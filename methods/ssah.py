@@ -85,7 +85,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, ClassVar, Literal, cast
 
 import torch
 import torch.nn.functional as F
@@ -156,6 +156,14 @@ class SSAH(TorchMethod):
         short_name="SSAH",
     )
     Params = SSAHParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "hidden": 256,
+        "semantic_dim": 64,
+        "steps_per_pass": 12,
+        "epochs": 2,
+        "lr_image": 3e-4,
+        "lr_text": 3e-4,
+    }
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False

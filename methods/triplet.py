@@ -35,6 +35,7 @@ validation mAP; a fixed epoch budget keeps every method on equal terms).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 
@@ -77,6 +78,12 @@ class TripletHashing(TorchMethod):
         short_name="Triplet",
     )
     Params = TripletParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "image_hidden": (128,),
+        "text_hidden": (128,),
+        "epochs": 15,
+        "lr": 1e-3,
+    }
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False

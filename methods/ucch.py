@@ -189,6 +189,12 @@ class UCCH(TorchMethod):
         short_name="UCCH",
     )
     Params = UCCHParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "image_hidden": (128,),
+        "text_hidden": (128,),
+        "lr": 1e-3,
+        "epochs": 8,
+    }
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {"mscoco": {"alpha": 0.6, "shift": 7.0}}
 
     @property

@@ -6,7 +6,6 @@ import itertools
 
 import pytest
 import torch
-from conftest import encode_and_score
 
 from cmhbench.datasets import load_dataset
 from cmhbench.methods._adversarial import reversal_scale, reverse_gradient
@@ -52,12 +51,3 @@ def test_adversarial_term_reaches_the_projectors():
         method.fit(data, seed=0)
         weights[adversarial] = method.networks["image"][0][0][0].weight.detach().clone()
     assert not torch.equal(weights[0.0], weights[1.0])
-
-
-def test_learns_from_training_labels():
-    data = load_dataset("synthetic")
-    method = ACMR(32, epochs=30, image_hidden=(512,), text_hidden=(512,))
-    method.fit(data.part("train"), seed=0)
-    scores = encode_and_score(method, data)[1]
-    assert method.history[-1] < method.history[0]
-    assert scores["i2t"].map > 0.4 and scores["t2i"].map > 0.4  # random codes: 0.25

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
 
 import pytest
 from conftest import assert_same_cell, cmhbench_command
 
+from cmhbench.run import grid
+from cmhbench.run.config import GridSpec
 from cmhbench.store.records import read_record
 
 pytest.importorskip("distributed")
@@ -54,3 +59,41 @@ def test_a_lost_worker_is_retried_once_then_the_cell_fails_and_the_grid_goes_on(
     assert "died (2 attempts)" in lost["error"]["message"]
     assert read_record(folder / "bits8-seed0.json")["status"] == "ok"
     assert read_record(folder / "bits24-seed0.json")["status"] == "ok"
+
+
+def test_a_finished_cell_survives_its_worker_dying_before_the_client_writes_it(
+    plugin, tmp_path, monkeypatch
+):
+    """The client writes one record at a time; while it writes the first, the other
+    cells finish and their workers are killed. Their results must already be on the
+    client: a result left on a worker would be lost, and recomputing it fails here."""
+    trace = tmp_path / "fits.txt"
+    save = grid._save
+    written = []
+
+    def slow_save(*args):
+        if not written:
+            deadline = time.time() + 60
+            while time.time() < deadline and len(trace.read_text().splitlines()) < 3:
+                time.sleep(0.05)
+            time.sleep(2)  # every cell has finished (0.2 s each); none is written yet
+            for pid in {int(line.split()[2]) for line in trace.read_text().splitlines()}:
+                os.kill(pid, signal.SIGKILL)
+            time.sleep(1)  # the scheduler notices the lost workers
+        written.append(args[1]["bits"])
+        save(*args)
+
+    monkeypatch.setattr(grid, "_save", slow_save)
+    found = grid.run_grid(
+        GridSpec(
+            methods=["projection"],
+            bits=[8, 16, 24],
+            out=tmp_path / "runs",
+            cluster="local:2",
+            assignments=["delay=0.2", f"trace={trace}", "refit_fails=true"],
+            progress=False,
+        )
+    )
+    assert [record["status"] for record in found] == ["ok", "ok", "ok"], found
+    assert sorted(written) == [8, 16, 24]
+    assert len(trace.read_text().splitlines()) == 3  # each cell trained once

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import encode_and_score
 
 from cmhbench.data import PairedSet
 from cmhbench.datasets import load_dataset
@@ -43,15 +42,6 @@ def test_objective_is_finite_for_large_inner_products():
     big = torch.full((2, 4), 50.0)
     value = pairwise_objective(big, big, torch.zeros(2, 2), torch.zeros(4), -big.sign(), 1, 1)
     assert torch.isfinite(value)
-
-
-def test_learns_from_training_labels():
-    data = load_dataset("synthetic")
-    method = DCMH(32, epochs=150, text_hidden=(1024,))  # defaults: 500 epochs, 8192 wide
-    method.fit(data.part("train"), seed=0)
-    scores = encode_and_score(method, data)[1]
-    assert len(method.history) == 150
-    assert scores["i2t"].map > 0.42 and scores["t2i"].map > 0.42  # random codes: 0.25
 
 
 def test_needs_labels():

@@ -9,7 +9,9 @@ workers read their own data root, so the client needs no data files.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -53,7 +55,8 @@ class DaskExecutor:
 
     A cell whose worker dies is submitted once more; if that worker dies too, the
     cell is recorded as failed and the grid goes on. (joblib's dask backend would
-    abort the whole grid at the first lost worker, so cells are dask futures.)
+    abort the whole grid at the first lost worker, so cells are dask futures.) A
+    finished cell's result leaves its worker at once (see :meth:`run`).
     """
 
     def __init__(self, address: str, retries: int = 1):
@@ -92,39 +95,59 @@ class DaskExecutor:
         return future.result()
 
     def run(self, tasks: Iterable[tuple[int, CellTask]]) -> Iterator[Result]:
-        from distributed import KilledWorker, as_completed
+        """Yield each cell's result as it finishes. A result is fetched to this process
+        the moment its future completes (in dask's callback thread) and the future is
+        then dropped, so a worker that dies afterwards, even while this process is
+        still writing earlier records, cannot take a finished cell with it."""
+        from distributed import KilledWorker
 
-        queue = iter(tasks)
-        attempts: dict[Any, tuple[int, CellTask, int]] = {}
-        flowing = as_completed()
+        waiting = iter(tasks)
+        finished: queue.SimpleQueue[tuple[int, CellTask, int, Any]] = queue.SimpleQueue()
+        running: set[Any] = set()  # futures not fetched yet (a dropped future is cancelled)
+        lock = threading.Lock()
+
+        def fetch(order: int, task: CellTask, attempt: int) -> Callable[[Any], None]:
+            def done(future: Any) -> None:
+                try:
+                    outcome = future.result()
+                except BaseException as exc:  # KilledWorker, CancelledError, ...
+                    outcome = exc
+                finished.put((order, task, attempt, outcome))
+                with lock:
+                    running.discard(future)
+
+            return done
 
         def submit(order: int, task: CellTask, attempt: int) -> None:
             future = self.client.submit(execute_cell, task, pure=False)
-            attempts[future] = (order, task, attempt)
-            flowing.add(future)
+            with lock:
+                running.add(future)
+            future.add_done_callback(fetch(order, task, attempt))
 
-        for order, task in islice(queue, 2 * self.workers):
+        submitted = 0
+        for order, task in islice(waiting, 2 * self.workers):
             submit(order, task, 1)
-        for future in flowing:
-            order, task, attempt = attempts.pop(future)
-            if future.status == "finished":
-                yield order, future.result()
+            submitted += 1
+        while submitted:
+            order, task, attempt, outcome = finished.get()
+            submitted -= 1
+            if not isinstance(outcome, BaseException):
+                yield order, outcome
+            elif isinstance(outcome, KilledWorker) and attempt <= self.retries:
+                log.warning("worker lost on %s %d bits; retrying", task.spec.method, task.spec.bits)
+                submit(order, task, attempt + 1)
+                submitted += 1
+                continue
             else:
-                error = future.exception()
-                if isinstance(error, KilledWorker) and attempt <= self.retries:
-                    log.warning(
-                        "worker lost on %s %d bits; retrying", task.spec.method, task.spec.bits
-                    )
-                    submit(order, task, attempt + 1)
-                    continue
                 message = (
                     f"the worker training this cell died ({attempt} attempts)"
-                    if isinstance(error, KilledWorker)
-                    else str(error)
+                    if isinstance(outcome, KilledWorker)
+                    else str(outcome)
                 )
-                yield order, (unfinished_cell_record(task, type(error).__name__, message), None)
-            for order_next, task_next in islice(queue, 1):
+                yield order, (unfinished_cell_record(task, type(outcome).__name__, message), None)
+            for order_next, task_next in islice(waiting, 1):
                 submit(order_next, task_next, 1)
+                submitted += 1
 
     def close(self) -> None:
         self.client.close()

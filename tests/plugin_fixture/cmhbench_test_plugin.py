@@ -4,8 +4,9 @@
 centred features, one projection per modality, shared through a least-squares fit
 of the text features onto the image projection). It trains in milliseconds, can
 be told to sleep (``delay``), to fail at one code length (``fail_bits``), to kill
-its own process at one (``exit_bits``, a crashing worker), or to append
-"bits seed pid" to a file at every fit (``trace``).
+its own process at one (``exit_bits``, a crashing worker), to append "bits seed pid"
+to a file at every fit (``trace``), and to fail when that file shows the cell was
+trained before (``refit_fails``: a cell dask recomputed).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+from cmhbench import CmhbenchError, Method, MethodInfo, as_sign_codes, hyperparameter
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class ProjectionParams:
     fail_bits: int = hyperparameter(0, "test fixture: raise when bits equals this")
     trace: str = hyperparameter("", "test fixture: file that logs every fit")
     exit_bits: int = hyperparameter(0, "test fixture: end the process when bits equals this")
+    refit_fails: bool = hyperparameter(False, "test fixture: raise when the trace has this cell")
 
 
 class ProjectionHash(Method):
@@ -37,6 +39,10 @@ class ProjectionHash(Method):
         if self.bits == self.params.fail_bits:
             raise RuntimeError(f"fixture failure at {self.bits} bits")
         if self.params.trace:
+            if self.params.refit_fails and os.path.exists(self.params.trace):
+                with open(self.params.trace) as handle:
+                    if any(line.split()[:2] == [str(self.bits), str(seed)] for line in handle):
+                        raise RuntimeError(f"{self.bits} bits seed {seed} was trained twice")
             with open(self.params.trace, "a") as handle:
                 handle.write(f"{self.bits} {seed} {os.getpid()}\n")
         if self.bits == self.params.exit_bits:
@@ -51,4 +57,6 @@ class ProjectionHash(Method):
         self.proj["text"] = np.linalg.lstsq(y, target, rcond=None)[0]
 
     def encode(self, features, modality):
+        if not hasattr(self, "proj"):
+            raise CmhbenchError("projection: encode() called before fit()")
         return as_sign_codes((features - self.mean[modality]) @ self.proj[modality])
