@@ -43,6 +43,7 @@ def test_triplet_loss_by_hand():
         assert float(got) == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_adversarial_term_reaches_the_projectors():
     data = load_dataset("synthetic").part("train")
     weights = {}

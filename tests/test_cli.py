@@ -46,6 +46,7 @@ def test_list_shows_methods_with_papers_and_defaults_and_datasets():
     assert "triplet" in invoke("list").output
 
 
+@pytest.mark.slow
 def test_run_writes_records_and_codes_prints_a_table_and_resumes(tmp_path):
     out = tmp_path / "runs"
     args = ["run", "--methods", "triplet", "--bits", "16,32", "--out", str(out), *FAST_TRIPLET]
@@ -118,6 +119,7 @@ def test_a_failing_cell_is_recorded_and_the_grid_goes_on(plugin, tmp_path):
     assert read_record(folder / "bits16-seed0.json")["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_plugin_method_runs_from_the_command_line(plugin, tmp_path):
     result = subprocess.run(
         [
@@ -139,6 +141,7 @@ def test_plugin_method_runs_from_the_command_line(plugin, tmp_path):
     assert record["status"] == "ok" and record["metrics"]["i2t"]["map"] > 0
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_with_only_the_missing_cells(plugin, tmp_path):
     run_args = [
         "run",
@@ -181,6 +184,7 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stop", "status", "word"),
     [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
@@ -318,6 +322,7 @@ def test_malformed_eval_files_are_reported(tmp_path, changes, message):
     assert result.exit_code == 1 and message in result.output
 
 
+@pytest.mark.slow
 def test_the_module_entry_point_works():
     result = subprocess.run(
         [*cmhbench_command(), "--version"], capture_output=True, text=True, env={**os.environ}

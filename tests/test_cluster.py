@@ -16,6 +16,8 @@ from cmhbench.store.records import read_record
 
 pytest.importorskip("distributed")
 
+pytestmark = pytest.mark.slow  # processes and benchmarks
+
 
 def run(out, *extra: str) -> subprocess.CompletedProcess:
     command = [*cmhbench_command(), "run", "--bits", "8,16,24", "--out", str(out)]

@@ -35,6 +35,7 @@ def projection_run(out, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_two_runs_on_one_folder_train_each_cell_once(plugin, tmp_path):
     trace = tmp_path / "fits.txt"
     command = projection_run(tmp_path / "runs", "--set", "delay=1.0", "--set", f"trace={trace}")
@@ -53,6 +54,7 @@ def test_two_runs_on_one_folder_train_each_cell_once(plugin, tmp_path):
     assert not list(folder.glob("*.claim"))
 
 
+@pytest.mark.slow
 def test_a_live_claim_is_respected_and_a_stale_one_taken_over(plugin, tmp_path):
     folder = tmp_path / "synthetic" / "projection"
     live = folder / "bits8-seed0.json"
@@ -80,6 +82,7 @@ def _dead_pid() -> int:
     return process.pid
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "edit"])
 def test_a_damaged_record_is_reported_and_the_cell_redone(plugin, tmp_path, damage):
     command = projection_run(tmp_path, "--bits", "8")
@@ -99,6 +102,7 @@ def test_a_damaged_record_is_reported_and_the_cell_redone(plugin, tmp_path, dama
     assert redone["started_at"] >= original["started_at"]
 
 
+@pytest.mark.slow
 def test_cell_timeout_is_enforced_inside_training_and_the_grid_goes_on(tmp_path):
     args = ["run", "--methods", "cvh,triplet", "--bits", "8", "--out", str(tmp_path)]
     args += ["--cell-timeout", "1", "--set", "triplet.epochs=100000", "--no-progress"]
@@ -124,6 +128,7 @@ def test_a_diverging_loss_is_recorded_with_epoch_and_value(tmp_path):
     assert "at epoch" in record["error"]["message"]
 
 
+@pytest.mark.slow
 def test_an_unwritable_folder_is_one_clear_error_and_no_partial_record(plugin, tmp_path):
     (tmp_path / "synthetic").write_text("a file where the dataset folder belongs")
     result = subprocess.run(projection_run(tmp_path, "--bits", "8"), capture_output=True, text=True)
@@ -133,6 +138,7 @@ def test_an_unwritable_folder_is_one_clear_error_and_no_partial_record(plugin, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["synthetic"]
 
 
+@pytest.mark.slow
 def test_jobs_2_gives_the_serial_results_and_loads_data_once_per_worker(tmp_path):
     common = ["--methods", "cvh,triplet", "--bits", "8,16", "--no-progress", *FAST_TRIPLET]
     runner = CliRunner()

@@ -5,6 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow  # processes and benchmarks
+
 
 def perf(*args: str) -> str:
     command = [sys.executable, "-m", "cmhbench.perf", *args]

@@ -72,6 +72,7 @@ def test_a_method_keeps_its_colour_and_marker_in_every_figure():
     assert style(everyone, "ucch", METHODS) != style(everyone, "cvh", METHODS)
 
 
+@pytest.mark.slow
 def test_cli_writes_pdf_and_png_per_dataset(tmp_path):
     for item in records():
         write(tmp_path / "runs", item)

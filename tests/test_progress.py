@@ -7,11 +7,13 @@ import os
 import re
 import subprocess
 
+import pytest
 from conftest import FAST_TRIPLET, cmhbench_command
 
 from cmhbench.progress import duration
 
 
+@pytest.mark.slow
 def test_a_run_logged_to_a_file_shows_a_line_per_cell_and_lines_inside_cells(tmp_path):
     log = tmp_path / "run.log"
     command = [

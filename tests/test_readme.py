@@ -100,3 +100,16 @@ def test_the_printed_run_tables_are_what_run_prints_for_the_reference_records(da
     table = build_table(records_frame(records), parse_metric("map"), methods=methods)
     printed = "records in results/runs (zero_relevant=count)\n" + to_text(table, markdown=False)
     assert f"```text\n{printed}```" in README.read_text()
+
+
+def test_the_layout_section_names_every_core_module_and_every_folder():
+    layout = README.read_text().split("## Layout", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    root = README.parent / "benchmark"
+    for module in sorted(root.glob("*.py")):
+        if module.name not in ("__init__.py", "__main__.py"):
+            assert module.name in layout, f"the README's layout does not name {module.name}"
+    for folder in sorted(path for path in root.iterdir() if (path / "__init__.py").exists()):
+        assert f"  {folder.name}/ " in layout, f"the README's layout does not name {folder}"
+    for module in sorted(root.glob("*/*.py")):
+        if module.name != "__init__.py" and module.parent.name in ("run", "store", "report"):
+            assert module.name in layout, f"the README's layout does not name {module}"

@@ -60,6 +60,7 @@ def test_a_schema_1_record_is_migrated_and_its_cell_stays_done(tmp_path):
     assert migrate({**old, "schema_version": SCHEMA_VERSION + 1}) is None  # from the future
 
 
+@pytest.mark.slow
 def test_a_bumped_method_version_reruns_that_method_s_cells_only(plugin, tmp_path, monkeypatch):
     from cmhbench.registry import get_method
 

@@ -26,6 +26,7 @@ def test_unknown_names_suggest_the_closest():
         get_dataset("synthetc")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "code",
     [
@@ -98,6 +99,7 @@ def test_plugin_name_collision_names_both_sources(plugin, tmp_path, monkeypatch)
         METHODS.names()
 
 
+@pytest.mark.slow
 def test_broken_plugin_is_reported_not_raised(plugin, tmp_path, monkeypatch):
     write_dist_info(tmp_path, "broken", "broken = no_such_module:X")
     monkeypatch.syspath_prepend(str(tmp_path))
