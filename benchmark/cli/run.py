@@ -17,6 +17,8 @@ import click
 from cmhbench.errors import UnknownNameError
 from cmhbench.run.config import Option, OptionError, defaults, merged, run_options
 
+METAVARS = {"names": "LIST", "ints": "INTS", "integer": "N", "path": "PATH", "text": "TEXT"}
+
 
 def _click_option(opt: Option) -> Callable[[Any], Any]:
     """The command-line option of one GridSpec field (its value is parsed afterwards,
@@ -37,7 +39,7 @@ def _click_option(opt: Option) -> Callable[[Any], Any]:
         opt.flag,
         opt.name,
         default=None,
-        metavar=opt.metavar or ("|".join(opt.choices) if opt.choices else "TEXT"),
+        metavar=opt.metavar or ("|".join(opt.choices) if opt.choices else METAVARS[opt.kind]),
         help=opt.help + (f"  [default: {shown}]" if shown else ""),
     )
 

@@ -26,7 +26,7 @@ MODES = (("serial", 1, None), ("--jobs 2", 2, None), ("--cluster local:2", 2, "l
 )
 def grid_benchmark(methods: str, epochs: int) -> None:
     """A small grid, serial against --jobs 2 and against a 2-worker LocalCluster."""
-    from cmhbench.run.grid import GridSpec, run_grid
+    from cmhbench import GridSpec, run_grid
 
     names = [name.strip() for name in methods.split(",")]
     rows = []
