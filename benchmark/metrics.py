@@ -141,7 +141,16 @@ def pack_bits(bits01: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- GPU path
 
 
-def _rank_statistics_torch(q, r, ql, rl, nbits, ks, device, chunk_elements=2**25):
+def _rank_statistics_torch(
+    q: Any,
+    r: Any,
+    ql: Any,
+    rl: Any,
+    nbits: int,
+    ks: np.ndarray,
+    device: Any,
+    chunk_elements: int = 2**25,
+) -> tuple[np.ndarray, ...]:
     """The same statistics as the CPU kernel, with torch (for codes on a GPU).
 
     Queries go in chunks of ``chunk_elements`` query-item pairs (about 1 GB of
@@ -172,8 +181,14 @@ def _rank_statistics_torch(q, r, ql, rl, nbits, ks, device, chunk_elements=2**25
         rel_k = hits[:, ks_t - 1]
         for out, value in zip(outputs, (ap_all, hist, rel_hist, ap_k, rel_k), strict=True):
             out.append(value.cpu().numpy())
-    ap_all, hist, rel_hist, ap_k, rel_k = (np.concatenate(o) for o in outputs)
-    return ap_all, hist.astype(np.int64), rel_hist.astype(np.int64), ap_k, rel_k.astype(np.int64)
+    aps, counts, relevant, aps_at_k, hits_at_k = (np.concatenate(o) for o in outputs)
+    return (
+        aps,
+        counts.astype(np.int64),
+        relevant.astype(np.int64),
+        aps_at_k,
+        hits_at_k.astype(np.int64),
+    )
 
 
 # ----------------------------------------------------------------------------- aggregation
