@@ -2,8 +2,9 @@
 
 S. Liu, S. Qian, Y. Guan, J. Zhan, L. Ying, "Joint-modal Distribution-based
 Similarity Hashing for Large-scale Unsupervised Deep Cross-modal Retrieval",
-SIGIR 2020. Official code: https://github.com/KaiserLew/JDSH (``JDSH.py``,
-``models.py``, ``config.py``, ``config/*.json``, ``main.py``). Built on DJSRH.
+SIGIR 2020. Official code: https://github.com/KaiserLew/JDSH at caa8224 (``JDSH.py``,
+``models.py``, ``args.py``, ``config/JDSH_MIRFlickr.json``, ``config/JDSH_NUSWIDE.json``).
+Built on DJSRH.
 
 Per mini-batch (the code's ``cal_similarity_matrix`` and ``cal_loss``):
 
@@ -25,15 +26,16 @@ mean, scale_l and scale_r = the standard deviations of the entries below and abo
 it, s_min and s_max = the smallest and largest entries (this estimator is this
 suite's reading of the paper, which gives no formula).
 
-Defaults: MIRFlickr. The code's ``config.py`` holds the threshold constants
-(loc -0.49, scales 0.019 and 0.088, k 2 and 4, s_min -0.52, s_max 0.68, weights 0.1
-and 0.2) and a, b, lambda = 0.5, 0.1, 0.4; ``main.py``'s defaults, which override
-the configuration file, set mu = 1.4; the learning rate is 0.01 for both networks
-(SGD, momentum 0.9, weight decay 5e-4), batch 32, 300 epochs. NUS-WIDE uses
-``config/JDSH_NUSWIDE.json`` (a, b, lambda = 0.4, 0.3, 0.3, mu 1.33, s_min -0.64,
-s_max 0.75, loc_l -0.62, scale_l 0.0128, w_l = w_h = 0.2; the right-hand threshold
-is not in that file and keeps the MIRFlickr values). Networks as in DJSRH's
-feature-input version: a hash layer on the image features, text d_y -> 4096 -> L.
+Defaults: MIRFlickr's ``config/JDSH_MIRFlickr.json``, from which ``args.py`` takes every
+setting: a, b, lambda = 0.5, 0.1, 0.4 (``alpha``, ``beta``, ``lamb``), mu 1.4, the
+threshold constants (loc -0.49 on both sides, scales 0.019 and 0.088, k 2 and 4,
+s_min -0.52, s_max 0.68, weights 0.1 and 0.2), the learning rate 0.01 for both networks
+(SGD, momentum 0.9, weight decay 5e-4), batch 32, 300 epochs. On ``nus-wide-tc10`` the
+values of ``config/JDSH_NUSWIDE.json`` apply (``dataset_defaults``): a, b, lambda = 0.4,
+0.3, 0.3, s_min -0.64, s_max 0.75, loc -0.62 on both sides, scales 0.0128 and 0.086,
+w_l 0.2 (mu, k, w_h, learning rates, batch and epochs equal MIRFlickr's). Networks as
+in DJSRH's feature-input version: a hash layer on the image features, text
+d_y -> 4096 -> L.
 
 Deviations: the official code reports the best test-set mAP seen during training;
 here the last epoch is evaluated.
@@ -58,18 +60,17 @@ from cmhbench.methods._similarity import (
 from cmhbench.registry import register_method
 from cmhbench.training import TorchMethod
 
-CONFIG = "JDSH official code (KaiserLew/JDSH), config.py (MIRFlickr)"
-MAIN = "JDSH official code, main.py default"
+CONFIG = "JDSH official code (KaiserLew/JDSH at caa8224), config/JDSH_MIRFlickr.json"
 
 
 @dataclass(frozen=True)
 class JDSHParams:
     """JDSH's hyper-parameters (MIRFlickr settings of the official code)."""
 
-    image_weight: float = hyperparameter(0.5, f"{MAIN} --alpha")
-    text_weight: float = hyperparameter(0.1, f"{MAIN} --beta")
+    image_weight: float = hyperparameter(0.5, f"{CONFIG} alpha")
+    text_weight: float = hyperparameter(0.1, f"{CONFIG} beta")
     joint_weight: float = hyperparameter(0.4, f"{CONFIG} lamb")
-    mu: float = hyperparameter(1.4, f"{MAIN} --mu")
+    mu: float = hyperparameter(1.4, f"{CONFIG} mu")
     intra: float = hyperparameter(0.1, f"{CONFIG} INTRA")
     thresholds: Literal["fixed", "estimated"] = hyperparameter("fixed", "the code's constants")
     left_loc: float = hyperparameter(-0.49, f"{CONFIG} LOC_LEFT")
@@ -123,17 +124,17 @@ class JDSH(TorchMethod):
     Params = JDSHParams
     quick_settings: ClassVar[dict[str, Any]] = {"epochs": 8}
     dataset_defaults: ClassVar[dict[str, dict[str, Any]]] = {
-        "nus-wide-tc10": {
+        "nus-wide-tc10": {  # config/JDSH_NUSWIDE.json where it differs from MIRFlickr's
             "image_weight": 0.4,
             "text_weight": 0.3,
             "joint_weight": 0.3,
-            "mu": 1.33,
             "low_anchor": -0.64,
             "high_anchor": 0.75,
             "left_loc": -0.62,
             "left_scale": 0.0128,
+            "right_loc": -0.62,
+            "right_scale": 0.086,
             "low_weight": 0.2,
-            "high_weight": 0.2,
         },
     }
 

@@ -53,3 +53,54 @@ def test_learns_with_estimated_thresholds_too():
     scores = encode_and_score(method, data)[1]
     assert method.history[-1] < method.history[0]
     assert scores["i2t"].map > 0.4 and scores["t2i"].map > 0.4  # random codes: 0.25
+
+
+# The official configuration files (KaiserLew/JDSH at caa8224), in this suite's names.
+JSON_KEYS = {
+    "alpha": "image_weight",
+    "beta": "text_weight",
+    "lamb": "joint_weight",
+    "mu": "mu",
+    "INTRA": "intra",
+    "LR_IMG": "lr_image",
+    "LR_TXT": "lr_text",
+    "MIN": "low_anchor",
+    "MAX": "high_anchor",
+    "ALPHA": "left_k",
+    "LOC_LEFT": "left_loc",
+    "SCALE_LEFT": "left_scale",
+    "BETA": "right_k",
+    "LOC_RIGHT": "right_loc",
+    "SCALE_RIGHT": "right_scale",
+    "L1": "low_weight",
+    "L2": "high_weight",
+    "BATCH_SIZE": "batch_size",
+    "MOMENTUM": "momentum",
+    "WEIGHT_DECAY": "weight_decay",
+    "NUM_EPOCH": "epochs",
+}
+COMMON = {"INTRA": 0.1, "LR_IMG": 0.01, "LR_TXT": 0.01, "ALPHA": 2, "BETA": 4}
+COMMON |= {"BATCH_SIZE": 32, "MOMENTUM": 0.9, "WEIGHT_DECAY": 5e-4, "NUM_EPOCH": 300}
+OFFICIAL = {
+    "synthetic": {  # config/JDSH_MIRFlickr.json, the defaults everywhere else
+        **COMMON,
+        **{"alpha": 0.5, "beta": 0.1, "lamb": 0.4, "mu": 1.4, "MIN": -0.52, "MAX": 0.68},
+        **{"LOC_LEFT": -0.49, "SCALE_LEFT": 0.019, "LOC_RIGHT": -0.49, "SCALE_RIGHT": 0.088},
+        **{"L1": 0.1, "L2": 0.2},
+    },
+    "nus-wide-tc10": {  # config/JDSH_NUSWIDE.json
+        **COMMON,
+        **{"alpha": 0.4, "beta": 0.3, "lamb": 0.3, "mu": 1.4, "MIN": -0.64, "MAX": 0.75},
+        **{"LOC_LEFT": -0.62, "SCALE_LEFT": 0.0128, "LOC_RIGHT": -0.62, "SCALE_RIGHT": 0.086},
+        **{"L1": 0.2, "L2": 0.2},
+    },
+}
+
+
+@pytest.mark.parametrize("dataset", list(OFFICIAL))
+def test_resolved_settings_are_the_official_configuration_files(dataset):
+    from cmhbench.run.grid import _settings
+
+    params = JDSH(16, **_settings(JDSH, dataset, {})).params
+    resolved = {key: getattr(params, name) for key, name in JSON_KEYS.items()}
+    assert resolved == OFFICIAL[dataset]
