@@ -2,15 +2,14 @@
 
 J. Yu, H. Zhou, Y. Zhan, D. Tao, "Deep Graph-neighbor Coherence Preserving Network
 for Unsupervised Cross-modal Hashing", AAAI 2021. Official code:
-https://github.com/Atmegal/DGCPN (``train.py``, ``train_div.py``, ``models.py``),
-read through the summary in the project's method notes (the code is not in our
-index); items marked [inferred] are where that summary leaves a detail open.
+https://github.com/Atmegal/DGCPN at 9f62c56 (``train.py`` for the defaults,
+``train_div.py`` for the similarity, the loss and the updates, ``models.py``).
 
-Similarity, once on the training set (Sec. 3.2): with cosines of the features,
-S_pair = a1 cos(F_T) + (1 - a1) cos(F_I) (a1 = 0.01); the graph-neighbour
-coherence P keeps, per row, the k largest entries of S_pair after the item itself,
-scaled to sum 1 [inferred: L1]; C = scale P P^T; S = 2 [(1 - a2) S_pair + a2 C] - 1
-(a2 = 0.3).
+Similarity, once on the training set (Sec. 3.2; ``cal_similarity``): with cosines of
+the features, S_pair = a1 cos(F_T) + (1 - a1) cos(F_I) (a1 = 0.01); the
+graph-neighbour coherence P keeps, per row, the largest entries of S_pair after the
+item itself, divided by their sum (L1, as ``pro / pro.sum(1)``); C = scale P P^T;
+S = 2 [(1 - a2) S_pair + a2 C] - 1 (a2 = 0.3).
 
 Loss per batch of B pairs (Sec. 3.3; the code's three terms), with
 B_I = normalise(tanh(h_I)), B_T = normalise(tanh(h_T)), I the identity mask and
@@ -23,9 +22,10 @@ MSE the mean over all B x B entries:
   + MSE(B_I B_I^T, B_T B_T^T) + MSE(B_I B_T^T, (B_I B_T^T)^T);
 * L = pair + dw dis + cw cons (dw = cw = 1).
 
-"Half-real, half-binary" optimisation, three updates per batch: both networks on
-L(B_I, B_T); the image network on L(B_I, b_T); the text network on L(b_I, B_T), where
-b = sign(B) / sqrt(L) is the detached binary code, normalised like B [inferred].
+"Half-real, half-binary" optimisation, three updates per batch (``train``): both
+networks on L(B_I, B_T); the image network on L(B_I, b_T); the text network on
+L(b_I, B_T), where b = sign(B) / sqrt(L) is the detached binary code (the loss
+L2-normalises every code it gets, and a normalised sign vector is sign / sqrt(L)).
 
 Networks: image d_x -> 4096 -> L, text d_y -> 4096 -> L, ReLU and dropout 0.5 after
 the hidden layer, tanh; the text network's last layer starts from N(0, 0.3^2). SGD,
@@ -33,9 +33,17 @@ learning rate 0.005, momentum 0.9, weight decay 5e-4, batch 32.
 
 Deviations:
 
-* The code keeps k = 2,000 neighbours of 5,000 training pairs and scale 4,000; here
-  k = ``neighbour_fraction`` (0.4) of the training set and scale = 2 k, equal to the
-  code's values at 5,000 pairs and keeping C's size when the training set differs.
+* The code zeroes, per row, the ``knn_number`` = 3,000 smallest entries and the
+  largest one (the item itself), so it keeps 1,999 neighbours of 5,000 training pairs,
+  with scale 4,000; here k = ``neighbour_fraction`` (0.4) of the training set (2,000
+  at 5,000 pairs, one more) and scale = 2 k (the code's at 5,000 pairs), so that C
+  keeps its size when the training set differs. Negative kept entries count as 0
+  here; the code keeps them (among the 40% largest cosines they are rare).
+* Updates two and three: the code computes both networks' codes once after the first
+  update and reuses them: the text update's target is the sign of the image codes
+  from before the image update, and its text codes are that same forward (same
+  dropout mask, graph retained). Here the text update recomputes both forwards
+  after the image update (a fresher image target, a new dropout mask).
 * The n x n similarity is built on at most ``max_train`` (5,000, the code's training
   size) pairs: a larger training set is subsampled (seeded by the fit seed) and the
   method trains on that sample.

@@ -79,6 +79,14 @@ Deviations:
 * The discriminator's dropout is left out: the code always feeds keep_prob = 1.
 * In ``adversarial="code"`` mode both discriminators read the batch's detached
   features (the code feeds ImgNet's whole stored feature matrix but TxtNet's batch).
+* One Adam per network, each with its own step count. The code (lelan-li/SSAH at
+  8780b20, ``SSAH.py`` lines 134-144) applies one TensorFlow 1 ``AdamOptimizer`` to
+  LabNet, ImgNet and TxtNet; their moment estimates are per variable, but TF 1 keeps
+  one ``beta1_power``/``beta2_power`` pair per optimiser, advanced by every network's
+  steps. ImgNet and TxtNet therefore start after LabNet's first stages with almost no
+  bias correction: their first steps are scaled by about (1 - 0.9) / sqrt(1 - 0.999)
+  = 3.2x less than here, growing to the same size over a few hundred steps. The
+  paper says only "Adam"; PyTorch's per-optimiser count is kept.
 """
 
 from __future__ import annotations
