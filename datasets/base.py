@@ -56,7 +56,7 @@ class Dataset(abc.ABC):
     registered_as: ClassVar[str] = ""
     short_name: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    supervised_train_size: ClassVar[int | None] = None
+    supervised_train_size: int | None = None  # a class default; a loader may set its own
 
     @property
     def name(self) -> str:

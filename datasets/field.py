@@ -43,7 +43,7 @@ class FieldDataset(Dataset):
 
     folders: ClassVar[tuple[str, ...]] = ()
     source: ClassVar[str] = ""
-    supervised_train_size: ClassVar[int | None] = 5000
+    supervised_train_size: int | None = 5000
 
     def __init__(self, root: str | None = None):
         self.root = data_root(root)

@@ -193,3 +193,35 @@ def test_missing_and_unreadable_files_are_reported(tmp_path):
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(CmhbenchError, match="not a readable"):
         load_npz(tmp_path / "junk.npz")
+
+
+def test_a_large_synthetic_set_drawn_in_chunks_is_the_same_data(monkeypatch):
+    from cmhbench.datasets import synthetic
+
+    config = SyntheticConfig(n_items=900, n_query=100, image_dim=40, text_dim=30)
+    whole = generate(config, seed=3)
+    monkeypatch.setattr(synthetic, "CHUNK_ROWS", 250)
+    chunked = generate(config, seed=3)
+    assert chunked.image.dtype == np.float32
+    assert np.allclose(chunked.image, whole.image, atol=1e-5)
+    assert np.allclose(chunked.text, whole.text, atol=1e-5)
+    assert np.array_equal(chunked.labels, whole.labels)
+    assert np.array_equal(chunked.query_idx, whole.query_idx)
+    retrieval = chunked.image[chunked.retrieval_idx]
+    assert np.allclose(retrieval.mean(0), 0, atol=1e-5) and np.allclose(retrieval.std(0), 1, atol=1e-4)
+
+
+def test_scale_gives_a_field_data_set_s_sizes(monkeypatch):
+    from cmhbench.datasets import dataset_loader, synthetic
+
+    monkeypatch.setitem(
+        synthetic.SCALES, "mirflickr25k", {**synthetic.SCALES["mirflickr25k"], "n_items": 2_600}
+    )
+    loader = dataset_loader("synthetic:scale=mirflickr25k")
+    data = loader.load(seed=0)
+    assert loader.name == data.name == "synthetic-scale-mirflickr25k"
+    assert loader.supervised_train_size == 5000
+    assert (data.image.shape[1], data.text.shape[1], data.labels.shape[1]) == (4096, 1386, 24)
+    assert data.query_idx.size == 2000 and np.array_equal(data.train_idx, data.retrieval_idx)
+    assert 2.5 < data.labels.sum(1).mean() < 3.5  # about three labels per item
+    assert dataset_loader("synthetic").supervised_train_size is None
