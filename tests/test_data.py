@@ -208,7 +208,9 @@ def test_a_large_synthetic_set_drawn_in_chunks_is_the_same_data(monkeypatch):
     assert np.array_equal(chunked.labels, whole.labels)
     assert np.array_equal(chunked.query_idx, whole.query_idx)
     retrieval = chunked.image[chunked.retrieval_idx]
-    assert np.allclose(retrieval.mean(0), 0, atol=1e-5) and np.allclose(retrieval.std(0), 1, atol=1e-4)
+    assert np.allclose(retrieval.mean(0), 0, atol=1e-5) and np.allclose(
+        retrieval.std(0), 1, atol=1e-4
+    )
 
 
 def test_scale_gives_a_field_data_set_s_sizes(monkeypatch):

@@ -35,3 +35,12 @@ def test_grid_benchmark_runs_all_three_modes():
     for mode in ("serial", "--jobs 2", "--cluster local:2"):
         assert f"{mode} " in out
     assert out.count("overhead") == 3
+
+
+def test_methods_benchmark_prints_a_row_per_method_with_its_codes_hash():
+    out = perf("methods", "--methods", "cvh,djsrh", "--dataset", "synthetic", "--bits", "16")
+    lines = out.splitlines()
+    assert lines[0].startswith("synthetic, 16 bits, on cpu; settings: each method's defaults")
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert set(rows) == {"cvh", "djsrh"} and rows["cvh"][1] == "512"
+    assert all(len(row[-1]) == 12 for row in rows.values())  # codes hash

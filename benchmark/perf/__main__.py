@@ -6,6 +6,7 @@ import click
 
 from cmhbench.perf.grid import grid_benchmark
 from cmhbench.perf.load import load_benchmark
+from cmhbench.perf.methods import methods_benchmark
 from cmhbench.perf.metrics import eval_benchmark
 from cmhbench.perf.ucch import ucch_benchmark
 
@@ -19,6 +20,7 @@ perf.add_command(eval_benchmark, "eval")
 perf.add_command(ucch_benchmark, "ucch")
 perf.add_command(load_benchmark, "load")
 perf.add_command(grid_benchmark, "grid")
+perf.add_command(methods_benchmark, "methods")
 
 if __name__ == "__main__":
     perf()

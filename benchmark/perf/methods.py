@@ -1,0 +1,128 @@
+"""Per-method cost: one cell of each method, each in a fresh process.
+
+``python -m cmhbench.perf methods`` trains every registered method (or those named)
+once on one data set (default ``synthetic:scale=mirflickr25k``, the field's
+MIRFlickr-25K sizes; supervised methods get its 5,000 sampled pairs), encodes the
+query and retrieval sets, and prints per method the fit time, the encode time, the
+peak resident memory (and GPU memory on CUDA) and mAP@all, so a slow or hungry
+method shows at the scale of the field's data. Settings are each method's defaults
+unless ``--set`` says otherwise (``--set epochs=1`` times one epoch of every method
+that has epochs). Each row also carries a hash of the codes, so two runs (before and
+after a change) show whether the codes stayed the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import click
+
+
+def _measure(
+    name: str, dataset: str, bits: int, device_spec: str, settings: dict[str, str]
+) -> dict:
+    """Train and encode one cell in this process; return times, peak memory, mAP and a
+    hash of the codes."""
+    import numpy as np
+    import torch
+
+    from cmhbench.metrics import evaluate_both_directions
+    from cmhbench.registry import get_method
+    from cmhbench.run.cell import dataset_views
+    from cmhbench.training import resolve_device
+
+    cls = get_method(name)
+    device = resolve_device(device_spec)
+    data = dataset_views(dataset, None, 0)[cls.info.supervised]
+    method = cls(bits, **settings)
+    start = time.perf_counter()
+    method.fit(data.part("train", with_labels=method.uses_labels), device=str(device), seed=0)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    codes = {
+        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
+        for part in ("query", "retrieval")
+        for modality in ("image", "text")
+    }
+    encode_s = time.perf_counter() - start
+    scores = evaluate_both_directions(
+        codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
+    )
+    digest = hashlib.sha256(
+        np.concatenate([c.ravel() for c in codes.values()]).tobytes()
+    ).hexdigest()
+    return {
+        "name": name,
+        "n_train": len(data.part("train")),
+        "fit_s": fit_s,
+        "encode_s": encode_s,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_gpu_mb": (
+            torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+        ),
+        "map": {direction: s.map for direction, s in scores.items()},
+        "codes_sha256": digest,
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+    }
+
+
+@click.command()
+@click.option("--methods", default=None, help="Comma-separated methods (default: every one).")
+@click.option(
+    "--dataset", default="synthetic:scale=mirflickr25k", show_default=True, help="Data set."
+)
+@click.option("--bits", default=128, show_default=True)
+@click.option(
+    "--device", "device_spec", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto."
+)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Hyper-parameters.")
+@click.option("--only", default=None, hidden=True)
+@click.option("--settings", default="{}", hidden=True)
+def methods_benchmark(
+    methods: str | None,
+    dataset: str,
+    bits: int,
+    device_spec: str,
+    sets: tuple[str, ...],
+    only: str | None,
+    settings: str,
+) -> None:
+    """Fit and encode time, peak memory and mAP of one cell per method."""
+    if only:
+        click.echo(json.dumps(_measure(only, dataset, bits, device_spec, json.loads(settings))))
+        return
+    from cmhbench.method import resolve_overrides
+    from cmhbench.registry import METHODS, get_method
+
+    names = [n.strip() for n in methods.split(",")] if methods else METHODS.names()
+    overrides = resolve_overrides({name: get_method(name) for name in names}, list(sets))
+    results: dict[str, dict[str, Any]] = {}
+    for run in names:
+        command = [sys.executable, "-m", "cmhbench.perf", "methods", "--only", run]
+        command += ["--dataset", dataset, "--bits", str(bits), "--device", device_spec]
+        command += ["--settings", json.dumps(overrides[run])]
+        finished = subprocess.run(command, capture_output=True, text=True)
+        if finished.returncode != 0:
+            raise click.ClickException(f"{run} failed: {finished.stderr.strip().splitlines()[-1]}")
+        results[run] = json.loads(finished.stdout.strip().splitlines()[-1])
+    first = next(iter(results.values()))
+    settings = " ".join(sets) or "each method's defaults"
+    click.echo(f"{dataset}, {bits} bits, on {first['device']}; settings: {settings}")
+    click.echo(
+        f"{'method':<10} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9} "
+        f"{'mAP i2t':>8} {'mAP t2i':>8}  codes"
+    )
+    for run, r in results.items():
+        click.echo(
+            f"{run:<10} {r['n_train']:>6} {r['fit_s']:>9.1f} {r['encode_s']:>9.2f} "
+            f"{r['peak_mb']:>9.0f} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
+            f"{r['codes_sha256'][:12]}"
+        )
