@@ -26,7 +26,7 @@ def _click_option(opt: Option) -> Callable[[Any], Any]:
     default = defaults().get(opt.name)
     if opt.kind == "flag":
         if default:
-            flag = f"{opt.flag}/--no-{opt.name}"
+            flag = f"{opt.flag}/--no-{opt.flag[2:]}"
             return click.option(flag, opt.name, default=True, help=opt.help)
         return click.option(opt.flag, opt.name, is_flag=True, help=opt.help)
     if opt.kind == "set":
