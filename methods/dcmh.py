@@ -37,7 +37,7 @@ divided by batch x n (the code prints the full J once per epoch).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
@@ -160,6 +160,10 @@ class DCMH(TorchMethod):
 
     @torch.no_grad()
     def _sgd_step(self, net: torch.nn.Module, lr: float) -> None:
-        """``update_net.m``: w <- w - lr (grad + weight_decay w)."""
-        for param in net.parameters():
-            param.sub_(lr * (param.grad + self.params.weight_decay * param))
+        """``update_net.m``: w <- w - lr (grad + weight_decay w), every parameter at once
+        (the same operations, hence the same values, as one parameter at a time)."""
+        params: list[torch.Tensor] = list(net.parameters())
+        step = list(torch._foreach_mul(params, self.params.weight_decay))
+        torch._foreach_add_(step, [cast(torch.Tensor, q.grad) for q in params])
+        torch._foreach_mul_(step, lr)
+        torch._foreach_sub_(params, step)

@@ -48,3 +48,16 @@ def test_needs_labels():
     data = load_dataset("synthetic").part("train", with_labels=False)
     with pytest.raises(CmhbenchError, match="supervised"):
         DCMH(8, epochs=1).fit(PairedSet(data.image[:8], data.text[:8]))
+
+
+def test_sgd_step_is_update_nets_formula_to_the_bit():
+    """All parameters at once give exactly w - lr (grad + weight_decay w) of each."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(7, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
+    net(torch.randn(4, 7)).pow(2).sum().backward()
+    method = DCMH(16)
+    expected = [
+        (w - 0.03 * (w.grad + method.params.weight_decay * w)).detach() for w in net.parameters()
+    ]
+    method._sgd_step(net, 0.03)
+    assert all(torch.equal(w, e) for w, e in zip(net.parameters(), expected, strict=True))

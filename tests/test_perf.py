@@ -44,3 +44,21 @@ def test_methods_benchmark_prints_a_row_per_method_with_its_codes_hash():
     rows = {line.split()[0]: line.split() for line in lines[2:]}
     assert set(rows) == {"cvh", "djsrh"} and rows["cvh"][1] == "512"
     assert all(len(row[-1]) == 12 for row in rows.values())  # codes hash
+
+
+def test_methods_benchmark_runs_a_revision_beside_the_working_tree():
+    out = perf(
+        "methods", "--methods", "cvh", "--dataset", "synthetic", "--bits", "16", "--against", "HEAD"
+    )
+    rows = out.splitlines()[2:]
+    assert rows[0].startswith("cvh@HEAD ") and rows[1].startswith("cvh ")
+    assert "x fit" in rows[1] and "x CPU time" in rows[1] and rows[1].endswith("same codes")
+
+
+def test_methods_benchmark_against_an_unknown_revision_is_one_clear_error():
+    command = [sys.executable, "-m", "cmhbench.perf", "methods", "--methods", "cvh"]
+    finished = subprocess.run(
+        [*command, "--against", "no-such-rev"], capture_output=True, text=True
+    )
+    assert finished.returncode != 0
+    assert finished.stderr.strip().splitlines()[-1].startswith("Error: --against no-such-rev:")

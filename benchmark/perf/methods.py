@@ -9,16 +9,30 @@ method shows at the scale of the field's data. Settings are each method's defaul
 unless ``--set`` says otherwise (``--set epochs=1`` times one epoch of every method
 that has epochs). Each row also carries a hash of the codes, so two runs (before and
 after a change) show whether the codes stayed the same.
+
+``--against REV`` also runs each cell with the source of git revision REV of this
+checkout (exported to a temporary folder and imported in place of the installed
+package), alternating with the working tree's, and prints the ratios of fit time and
+of the cell process's CPU time (steadier when other work shares the machine) and
+whether the codes are identical: a rewrite for speed is measured against the
+implementation it replaces, in one run, on the same machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
+import os
 import resource
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -74,6 +88,71 @@ def _measure(
     }
 
 
+REPOSITORY = Path(__file__).resolve().parents[2]
+SOURCE_FOLDERS = ("benchmark", "methods", "datasets")
+
+
+@contextlib.contextmanager
+def revision_source(revision: str) -> Iterator[Path]:
+    """A folder that imports as ``cmhbench`` from git revision ``revision`` of this
+    checkout: the three source folders exported, then laid out as the installed package
+    (benchmark/ as cmhbench/, methods/ and datasets/ inside it). Put it first on
+    PYTHONPATH."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "archive", "--format=tar", revision, *SOURCE_FOLDERS],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        reason = archive.stderr.decode().strip().splitlines()[-1:] or ["no git checkout"]
+        raise click.ClickException(f"--against {revision}: cannot export it ({reason[0]})")
+    with tempfile.TemporaryDirectory(prefix="cmhbench-against-") as tmp:
+        exported = Path(tmp) / "src"
+        exported.mkdir()
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(exported, filter="data")
+        package = Path(tmp) / "path" / "cmhbench"
+        package.parent.mkdir()
+        (exported / "benchmark").rename(package)
+        for folder in ("methods", "datasets"):
+            (exported / folder).rename(package / folder)
+        yield package.parent
+
+
+def _run_cell(
+    name: str, dataset: str, bits: int, device_spec: str, settings: dict, path: Path | None
+) -> dict[str, Any]:
+    """One cell in a fresh process: this installation's code, or the code under ``path``."""
+    command = [sys.executable, "-m", "cmhbench.perf", "methods", "--only", name]
+    command += ["--dataset", dataset, "--bits", str(bits), "--device", device_spec]
+    command += ["--settings", json.dumps(settings)]
+    env = dict(os.environ)
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH")]))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finished = subprocess.run(command, capture_output=True, text=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if finished.returncode != 0:
+        raise click.ClickException(f"{name} failed: {finished.stderr.strip().splitlines()[-1]}")
+    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
+    result["process_cpu_s"] = sum(
+        getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime")
+    )
+    return result
+
+
+def _row(label: str, r: dict[str, Any], baseline: dict[str, Any] | None) -> str:
+    row = (
+        f"{label:<18} {r['n_train']:>6} {r['fit_s']:>9.1f} {r['encode_s']:>9.2f} "
+        f"{r['peak_mb']:>9.0f} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
+        f"{r['codes_sha256'][:12]}"
+    )
+    if baseline is None:
+        return row
+    same = "same codes" if r["codes_sha256"] == baseline["codes_sha256"] else "codes differ"
+    cpu = baseline["process_cpu_s"] / r["process_cpu_s"]  # the fairer ratio on a busy machine
+    return f"{row}  {baseline['fit_s'] / r['fit_s']:.2f}x fit, {cpu:.2f}x CPU time, {same}"
+
+
 @click.command()
 @click.option("--methods", default=None, help="Comma-separated methods (default: every one).")
 @click.option(
@@ -84,6 +163,12 @@ def _measure(
     "--device", "device_spec", default="cpu", show_default=True, help="cpu, cuda, cuda:N or auto."
 )
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Hyper-parameters.")
+@click.option(
+    "--against",
+    metavar="REV",
+    default=None,
+    help="Also run each cell with git revision REV's code (the implementation replaced).",
+)
 @click.option("--only", default=None, hidden=True)
 @click.option("--settings", default="{}", hidden=True)
 def methods_benchmark(
@@ -92,6 +177,7 @@ def methods_benchmark(
     bits: int,
     device_spec: str,
     sets: tuple[str, ...],
+    against: str | None,
     only: str | None,
     settings: str,
 ) -> None:
@@ -105,24 +191,21 @@ def methods_benchmark(
     names = [n.strip() for n in methods.split(",")] if methods else METHODS.names()
     overrides = resolve_overrides({name: get_method(name) for name in names}, list(sets))
     results: dict[str, dict[str, Any]] = {}
-    for run in names:
-        command = [sys.executable, "-m", "cmhbench.perf", "methods", "--only", run]
-        command += ["--dataset", dataset, "--bits", str(bits), "--device", device_spec]
-        command += ["--settings", json.dumps(overrides[run])]
-        finished = subprocess.run(command, capture_output=True, text=True)
-        if finished.returncode != 0:
-            raise click.ClickException(f"{run} failed: {finished.stderr.strip().splitlines()[-1]}")
-        results[run] = json.loads(finished.stdout.strip().splitlines()[-1])
+    baselines: dict[str, dict[str, Any]] = {}
+    with contextlib.ExitStack() as stack:
+        old = stack.enter_context(revision_source(against)) if against else None
+        for run in names:
+            if old is not None:
+                baselines[run] = _run_cell(run, dataset, bits, device_spec, overrides[run], old)
+            results[run] = _run_cell(run, dataset, bits, device_spec, overrides[run], None)
     first = next(iter(results.values()))
     settings = " ".join(sets) or "each method's defaults"
     click.echo(f"{dataset}, {bits} bits, on {first['device']}; settings: {settings}")
     click.echo(
-        f"{'method':<10} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9} "
+        f"{'method':<18} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9} "
         f"{'mAP i2t':>8} {'mAP t2i':>8}  codes"
     )
     for run, r in results.items():
-        click.echo(
-            f"{run:<10} {r['n_train']:>6} {r['fit_s']:>9.1f} {r['encode_s']:>9.2f} "
-            f"{r['peak_mb']:>9.0f} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
-            f"{r['codes_sha256'][:12]}"
-        )
+        if run in baselines:
+            click.echo(_row(f"{run}@{against}", baselines[run], None))
+        click.echo(_row(run, r, baselines.get(run)))
