@@ -8,10 +8,12 @@ import torch
 import torch.nn.functional as F
 
 Reduction = Literal["sum", "mean", "violating", "hardest"]
+#: UCCH Eq. 6's 1 / B^2: the triplet baseline's and UCCH's "L'_r only" ablation's.
+MAX_MARGIN_REDUCTION: Reduction = "mean"
 
 
 def max_margin_loss(
-    hx: torch.Tensor, hy: torch.Tensor, margin: float, reduction: Reduction = "sum"
+    hx: torch.Tensor, hy: torch.Tensor, margin: float, reduction: Reduction = MAX_MARGIN_REDUCTION
 ) -> torch.Tensor:
     """Bidirectional max-margin ranking loss over in-batch negatives (UCCH Eqs. 6-7).
 

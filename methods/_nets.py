@@ -35,6 +35,16 @@ def mlp(
     return nn.Sequential(*layers)
 
 
+def glorot_init_(module: nn.Module) -> nn.Module:
+    """Glorot-uniform weights and zero biases in every linear layer: TensorFlow slim's
+    ``fully_connected`` defaults."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+    return module
+
+
 def normal_init_(module: nn.Module, std: float) -> nn.Module:
     """Draw every linear layer's weights and biases from N(0, std^2), the initialisation
     of the MATLAB and TensorFlow hashing codes (``0.01 * randn``)."""

@@ -232,7 +232,7 @@ class UCCH(TorchMethod):
                 if p.ranking_loss == "crl":
                     ranking = cross_modal_ranking_loss(hx, hy, p.margin, p.shift, p.kappa)
                 else:
-                    ranking = max_margin_loss(hx, hy, p.margin, "mean")
+                    ranking = max_margin_loss(hx, hy, p.margin)
                 loss = loss + (1 - p.alpha) * ranking
             return loss
 

@@ -6,10 +6,11 @@ import itertools
 
 import pytest
 import torch
+from torch import nn
 
 from cmhbench.datasets import load_dataset
 from cmhbench.methods._adversarial import reversal_scale, reverse_gradient
-from cmhbench.methods.acmr import ACMR, triplet_loss
+from cmhbench.methods.acmr import ACMR, linear_classifier, triplet_loss
 
 
 def test_gradient_reversal_is_identity_forward_and_negated_scaled_backward():
@@ -26,21 +27,36 @@ def test_reversal_schedule():
     assert 0.999 < reversal_scale(1.0) < 1.0
 
 
-def test_triplet_loss_by_hand():
+@pytest.mark.parametrize("positives", ["label", "pair"])
+def test_triplet_loss_by_hand(positives):
+    """Per anchor, the mean hinge over its (positive, negative) candidates; summed over
+    the anchors (anchor 1 has no negative here and adds nothing)."""
     anchors = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     candidates = torch.tensor([[0.5, 0.0], [1.0, 1.0], [0.0, -1.0]])
-    relevant = torch.tensor([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=torch.bool)
+    relevant = torch.tensor([[1, 0, 1], [1, 1, 1], [1, 0, 1]], dtype=torch.bool)
+    positive = relevant if positives == "label" else torch.eye(3, dtype=torch.bool)
     margin, alpha = 0.1, 5.0
-    for exclude_self in (False, True):
+    expected = 0.0
+    for a in range(3):
         terms = []
-        for a, p, n in itertools.product(range(3), repeat=3):
-            if relevant[a, p] and not relevant[a, n] and not (exclude_self and a == p):
+        for p, n in itertools.product(range(3), repeat=2):
+            if positive[a, p] and not relevant[a, n]:
                 d_p = float(((anchors[a] - candidates[p]) ** 2).sum()) / 2
                 d_n = float(((anchors[a] - candidates[n]) ** 2).sum()) / 2
                 terms.append(max(0.0, margin + alpha * d_p - d_n))
-        expected = sum(terms) / len(terms)
-        got = triplet_loss(anchors, candidates, relevant, margin, alpha, exclude_self)
-        assert float(got) == pytest.approx(expected)
+        expected += sum(terms) / len(terms) if terms else 0.0
+    got = triplet_loss(anchors, candidates, positive, relevant, margin, alpha)
+    assert float(got) == pytest.approx(expected)
+
+
+def test_the_modality_classifier_is_linear_with_the_code_s_widths():
+    classifier = linear_classifier(32, (0.5, 0.25))
+    assert [layer.out_features for layer in classifier if isinstance(layer, nn.Linear)] == [
+        16,
+        8,
+        1,
+    ]
+    assert all(isinstance(layer, (nn.Linear, nn.Identity)) for layer in classifier)
 
 
 @pytest.mark.slow

@@ -20,8 +20,9 @@ from cmhbench.run.grid import run_grid
 
 METHODS = [*BUILTIN, "projection"]  # the test plugin stands for third-party methods
 # Random codes score 0.25 on synthetic. SSAH's quick schedule is 24 steps of its five
-# stages; its defaults reach 0.64 at 16 bits.
-LEARNS_ABOVE = {"ssah": 0.3}
+# stages; its defaults reach 0.64 at 16 bits. ACMR's label-sharing positives hold it
+# near 0.35 on this multi-label data (0.60 with its code's positives="pair").
+LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3}
 
 
 @pytest.fixture
