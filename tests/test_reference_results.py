@@ -71,3 +71,13 @@ def test_rescoring_a_copy_of_the_reference_reproduces_every_committed_metric(tmp
     for path in report.rescored:
         committed = read_record(RESULTS / path.relative_to(tmp_path))
         assert read_record(path)["metrics"] == committed["metrics"], path
+
+
+def test_the_margin_table_says_not_run_for_margins_without_their_cells(
+    regenerate, monkeypatch, tmp_path
+):
+    monkeypatch.setattr(regenerate, "MARGIN_RECORDS", tmp_path)
+    rows = regenerate.margin_table().splitlines()[2:]
+    assert [row.split(" | ")[0] for row in rows] == ["| 0.1", "| 0.2", "| 0.5", "| 0.9"]
+    assert all(row.count("not run") == 4 for row in rows[:3])
+    assert "not run" not in rows[3]  # the default margin's cells are the reference grid's
