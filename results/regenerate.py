@@ -93,11 +93,12 @@ def margin_runs(options: list[str]) -> list[list[str]]:
     """The commands that run (or resume) the margin table's cells off the default, on
     the reference grid's device unless ``options`` name one."""
     command = [sys.executable, "-m", "cmhbench", "run", "--methods", "triplet", *MARGIN_GRID]
+    device = options or ["--device", "cpu"]
+    folders = {m: margin_folder(m) for m in MARGINS}
     return [
-        [*command, "--set", f"triplet.margin={m:g}", "--out", str(margin_folder(m)), *device]
-        for m in MARGINS
-        if margin_folder(m) != RECORDS
-        for device in [options or ["--device", "cpu"]]
+        [*command, "--set", f"triplet.margin={m:g}", "--out", str(folder), *device]
+        for m, folder in folders.items()
+        if folder != RECORDS
     ]
 
 
