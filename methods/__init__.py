@@ -2,6 +2,7 @@
 
 BUILTIN: dict[str, str] = {
     "acmr": "cmhbench.methods.acmr",
+    "cmfh": "cmhbench.methods.cmfh",
     "cvh": "cmhbench.methods.cvh",
     "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",

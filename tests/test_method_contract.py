@@ -22,7 +22,9 @@ METHODS = [*BUILTIN, "projection"]  # the test plugin stands for third-party met
 # Random codes score 0.25 on synthetic. SSAH's quick schedule is 24 steps of its five
 # stages; its defaults reach 0.64 at 16 bits. ACMR's label-sharing positives hold it
 # near 0.35 on this multi-label data (0.60 with its code's positives="pair").
-LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3}
+# CMFH's ridge step interpolates synthetic's 512 training items (512-d images) at its
+# gamma = 0.01, so its codes barely generalise there (0.30; see methods/cmfh.py).
+LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3, "cmfh": 0.28}
 
 
 @pytest.fixture
