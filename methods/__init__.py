@@ -7,6 +7,7 @@ BUILTIN: dict[str, str] = {
     "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
+    "fsh": "cmhbench.methods.fsh",
     "jdsh": "cmhbench.methods.jdsh",
     "ssah": "cmhbench.methods.ssah",
     "triplet": "cmhbench.methods.triplet",

@@ -4,6 +4,7 @@ samples as columns, as the files have them)."""
 from __future__ import annotations
 
 import numpy as np
+from uci_scores import uci_mfeat_maps
 
 from cmhbench.data import PairedSet
 from cmhbench.methods.cmfh import CMFH
@@ -16,24 +17,6 @@ def views(n=40, dx=7, dy=5):
     x = rng.standard_normal((n, dx)).astype(np.float32)
     t = rng.standard_normal((n, dy)).astype(np.float32)
     return x, t, (x - x.mean(0)).astype(np.float64).T, (t - t.mean(0)).astype(np.float64).T
-
-
-def uci_mfeat_maps(method: CMFH) -> dict[str, float]:
-    """Train ``method`` on uci-mfeat (seed 0) and score its codes, both directions."""
-    from cmhbench.datasets import load_dataset
-    from cmhbench.metrics import evaluate_both_directions
-
-    data = load_dataset("uci-mfeat")
-    method.fit(data.part("train", with_labels=False), seed=0)
-    codes = {
-        f"{m}_{part}": method.encode(data.part(part).features(m), m)
-        for part in ("query", "retrieval")
-        for m in ("image", "text")
-    }
-    scores = evaluate_both_directions(
-        codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
-    )
-    return {direction: scores[direction].map for direction in ("i2t", "t2i")}
 
 
 def test_the_author_variant_is_solveCMFH_m():

@@ -22,9 +22,11 @@ METHODS = [*BUILTIN, "projection"]  # the test plugin stands for third-party met
 # Random codes score 0.25 on synthetic. SSAH's quick schedule is 24 steps of its five
 # stages; its defaults reach 0.64 at 16 bits. ACMR's label-sharing positives hold it
 # near 0.35 on this multi-label data (0.60 with its code's positives="pair").
-# CMFH's ridge step interpolates synthetic's 512 training items (512-d images) at its
-# gamma = 0.01, so its codes barely generalise there (0.30; see methods/cmfh.py).
-LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3, "cmfh": 0.28}
+LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3}
+# The shallow methods regress codes on features: on synthetic's 512 training items
+# (512-d images) their hash functions interpolate and score near random (CMFH 0.30,
+# FSH 0.26; see their docstrings), so they show that they learn on more items.
+LEARNS_ON = {"cmfh": "synthetic:train_size=2000", "fsh": "synthetic:train_size=2000"}
 
 
 @pytest.fixture
@@ -102,6 +104,9 @@ def test_trains_to_int8_signs_that_its_seed_fixes_and_learns(method_class, data)
     assert all(np.array_equal(first[key], again[key]) for key in first)
     if method_class.name not in BUILTIN:
         return  # the plugin is a fixture, not a method to rank
+    if method_class.name in LEARNS_ON:
+        data = load_dataset(LEARNS_ON[method_class.name])
+        first = codes(trained(method_class, data), data)
     labels = data.labels
     scores = evaluate_both_directions(first, labels[data.query_idx], labels[data.retrieval_idx])
     bar = LEARNS_ABOVE.get(method_class.name, 0.4)

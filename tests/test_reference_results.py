@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 RESULTS = Path(__file__).parent.parent / "results"
 
