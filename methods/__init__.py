@@ -9,6 +9,7 @@ BUILTIN: dict[str, str] = {
     "djsrh": "cmhbench.methods.djsrh",
     "fsh": "cmhbench.methods.fsh",
     "jdsh": "cmhbench.methods.jdsh",
+    "lssh": "cmhbench.methods.lssh",
     "ssah": "cmhbench.methods.ssah",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",

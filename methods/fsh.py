@@ -66,6 +66,7 @@ import scipy.spatial.distance
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+from cmhbench.methods._shallow import normalised_rows, signs
 from cmhbench.registry import register_method
 
 DEMO = "Lyn-L/FSH testFSH.m"
@@ -84,13 +85,6 @@ class FSHParams:
     ridge: float = hyperparameter(1e-6, "trainFSH.m's ridge on its CCA covariances")
 
 
-def normalised_rows(features: np.ndarray) -> np.ndarray:
-    """Rows divided by their l2 norms; all-zero rows stay zero (``normalize1.m``)."""
-    rows = features.astype(np.float64)
-    norms = np.linalg.norm(rows, axis=1, keepdims=True)
-    return rows / np.where(norms == 0, 1.0, norms)
-
-
 def nearest(points: np.ndarray, anchors: np.ndarray, k: int) -> np.ndarray:
     """0/1 matrix (len(points) x len(anchors)) marking each point's k nearest anchors
     by Euclidean distance, ties to the lower index (MATLAB's stable sort)."""
@@ -99,11 +93,6 @@ def nearest(points: np.ndarray, anchors: np.ndarray, k: int) -> np.ndarray:
     marks = np.zeros(distances.shape)
     np.put_along_axis(marks, order, 1.0, axis=1)
     return marks
-
-
-def signs(values: np.ndarray) -> np.ndarray:
-    """+1/-1 as float64, sign(0) = +1."""
-    return np.where(values >= 0, 1.0, -1.0)
 
 
 class _Regression:

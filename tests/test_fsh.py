@@ -9,7 +9,8 @@ from uci_scores import uci_mfeat_maps
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.methods.fsh import FSH, nearest, normalised_rows
+from cmhbench.methods._shallow import normalised_rows
+from cmhbench.methods.fsh import FSH, nearest
 
 
 def views(n=30, dx=6, dy=4):
