@@ -13,4 +13,5 @@ BUILTIN: dict[str, str] = {
     "ssah": "cmhbench.methods.ssah",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",
+    "ugach": "cmhbench.methods.ugach",
 }

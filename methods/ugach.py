@@ -1,0 +1,359 @@
+"""UGACH: Unsupervised Generative Adversarial Cross-modal Hashing (unsupervised, deep).
+
+J. Zhang, Y. Peng, M. Yuan, "Unsupervised Generative Adversarial Cross-Modal Hashing",
+AAAI 2018, pp. 539-546. Code: PKU-ICST-MIPL/UGACH_AAAI2018 (``KNN/knn_mir_cross5.py``,
+``unsuper-pretrain-mir-D-beta/train_*.py``, ``UGACH-mir/train_*.py``,
+``dis_model_nn.py``, ``gen_model_nn.py``, ``utils.py``).
+
+Networks: a generator G and a discriminator D of the same form, per modality
+f(v) = sigmoid(W_2 tanh(W_1 v + b_1) + b_2) with 8,192 hidden units, weights from a
+normal of std 0.1 truncated at two standard deviations, zero biases. A pair's distance
+is d(x, y) = ||f_I(x) - f_T(y)||^2, and a bit is 1 where f >= 0.5 (here: +1 where the
+pre-sigmoid output is >= 0).
+
+Correlation graph (``knn_mir_cross5.py``): each training pair's neighbours are its 5
+nearest pairs by image Euclidean distance and its 5 nearest by text distance (itself
+among both); "positives" are these neighbours, each once.
+
+1. Pre-training D (``unsuper-pretrain``): per query and direction one triplet (a random
+   neighbour, a random non-neighbour), drawn once; the hinge loss
+   mean[beta + d(q, p) - d(q, n)]_+ with beta = L / 8 plus 0.01 sum 1/2 ||theta||^2 of
+   all eight weight tensors, plain SGD, lr 0.01, batch 20; image->text, then
+   text->image, per pass.
+2. Adversarial training, 30 rounds of
+   - D: for every query in both directions, a random 1/50 of the training items as
+     candidates, G's distribution p_G(c | q) = softmax(-d_G(q, c)) over them, 2
+     negatives drawn from it rejecting the query's neighbours, 2 random neighbours as
+     positives; D trained on these triplets with its hinge loss (SGD, lr 1e-3);
+   - G, 2 passes: per query 2 candidates drawn from p_G (no rejection), rewards
+     r = sigmoid([beta + d_D(q, p) - d_D(q, c)]_+) from D, and the loss
+     -mean(r log p~_G) plus the same weight decay, where p~_G is a softmax over the
+     2 drawn candidates only, as in the code (SGD, lr 1e-2).
+   Codes come from D.
+
+Deviations:
+
+- Batches: the code trains the adversarial stage one triplet (D) or one query (G) per
+  step; here ``batch_size`` (32) triplets or queries per step, the loss averaged over
+  the batch (the same per-step objective; fewer, larger steps).
+- Model selection: the code keeps the D (and G) with the best mAP on the labelled test
+  split after each round and pre-trains for up to 30 x 1,000 passes the same way; no
+  labels reach an unsupervised method here, so D is the last round's, and
+  pre-training runs ``pretrain_epochs`` (30) passes.
+- The code's optimisers decay their learning rates by 0.9 every 20,000 steps of a
+  global step that is never incremented, so the rates stay constant; here too.
+- Candidates: at least ``neighbours + samples`` per query (the code's n / 50 leaves
+  none on small sets, and a query whose candidates were all neighbours would loop
+  forever); drawing with rejection is drawing from p_G restricted to non-neighbours.
+- G's sampling distribution in its passes comes from G's outputs for all training
+  items computed at the start of each pass (the code recomputes the candidates'
+  scores with the current G for every query, 1/50 of the training set through the
+  network per step); the drawn candidates' probabilities in the loss use the current
+  G.
+- The code's D pass starts at its second triplet; this one uses them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from cmhbench.data import PairedSet
+from cmhbench.errors import CmhbenchError
+from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._nets import start_training
+from cmhbench.registry import register_method
+from cmhbench.training import TorchMethod, check_finite, epoch_bar
+
+CODE = "UGACH official code (PKU-ICST-MIPL/UGACH_AAAI2018)"
+TRAIN = f"{CODE}, UGACH-mir/train_*.py"
+PRETRAIN = f"{CODE}, unsuper-pretrain-mir-D-beta/train_*.py"
+DISTANCE_ROWS = 2048  # rows of the n x n distance matrix computed at a time
+
+
+@dataclass(frozen=True)
+class UGACHParams:
+    """UGACH's hyper-parameters (see the module docstring for sources)."""
+
+    hidden: int = hyperparameter(8192, f"{TRAIN}: HIDDEN_DIM")
+    neighbours: int = hyperparameter(10, f"{CODE}, KNN/knn_mir_cross5.py: K (5 + 5)")
+    candidate_ratio: int = hyperparameter(50, f"{TRAIN}: SAMPLERATIO")
+    samples: int = hyperparameter(2, f"{TRAIN}: SELECTNUM")
+    epochs: int = hyperparameter(30, f"{TRAIN}: WHOLE_EPOCH")
+    generator_epochs: int = hyperparameter(2, f"{TRAIN}: G_EPOCH")
+    pretrain_epochs: int = hyperparameter(30, "this suite (the code selects on test labels)")
+    pretrain_batch_size: int = hyperparameter(20, f"{PRETRAIN}: BATCH_SIZE")
+    pretrain_lr: float = hyperparameter(0.01, f"{PRETRAIN}: D_LEARNING_RATE")
+    batch_size: int = hyperparameter(32, "this suite (the code: 1)")
+    discriminator_lr: float = hyperparameter(1e-3, f"{TRAIN}: D_LEARNING_RATE")
+    generator_lr: float = hyperparameter(1e-2, f"{TRAIN}: G_LEARNING_RATE")
+    weight_decay: float = hyperparameter(0.01, f"{TRAIN}: WEIGHT_DECAY")
+    margin_per_bit: float = hyperparameter(1 / 8, f"{TRAIN}: BETA = OUTPUT_DIM / 8")
+    init_std: float = hyperparameter(0.1, f"{CODE}, dis_model_nn.py: truncated normal")
+
+
+class _PairNets(nn.Module):
+    """One UGACH network: f_I and f_T, returning pre-sigmoid outputs."""
+
+    def __init__(self, image_dim: int, text_dim: int, hidden: int, bits: int, std: float):
+        super().__init__()
+        self.image = nn.Sequential(nn.Linear(image_dim, hidden), nn.Tanh(), nn.Linear(hidden, bits))
+        self.text = nn.Sequential(nn.Linear(text_dim, hidden), nn.Tanh(), nn.Linear(hidden, bits))
+        for layer in self.modules():
+            if isinstance(layer, nn.Linear):
+                nn.init.trunc_normal_(layer.weight, std=std, a=-2 * std, b=2 * std)
+                nn.init.zeros_(layer.bias)
+
+    def embed(self, features: torch.Tensor, modality: str) -> torch.Tensor:
+        """sigmoid(f_modality(features))."""
+        return torch.sigmoid(getattr(self, modality)(features))
+
+
+def squared_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise ||a - b||^2."""
+    return (a - b).pow(2).sum(-1)
+
+
+def cross_neighbours(image: torch.Tensor, text: torch.Tensor, count: int) -> torch.Tensor:
+    """Each item's ``count // 2`` nearest items by image distance, then its ``count // 2``
+    nearest by text distance (itself included): ``knn_mir_cross5.py``'s KNN_cross."""
+    half = count // 2
+    rows = []
+    for start in range(0, len(image), DISTANCE_ROWS):
+        block = slice(start, start + DISTANCE_ROWS)
+        nearest = [
+            torch.cdist(view[block], view).topk(half, dim=1, largest=False).indices
+            for view in (image, text)
+        ]
+        rows.append(torch.cat(nearest, dim=1))
+    return torch.cat(rows)
+
+
+def distinct_neighbours(neighbours: torch.Tensor) -> torch.Tensor:
+    """True where a neighbour entry is not a repeat of an earlier one in its row."""
+    repeats = (neighbours[:, :, None] == neighbours[:, None, :]).tril(diagonal=-1).any(-1)
+    return ~repeats
+
+
+def is_neighbour(neighbours: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
+    """For rows of ``items`` (q x c), whether each item is among the query's neighbours."""
+    return (items[:, :, None] == neighbours[:, None, :]).any(-1)
+
+
+@register_method("ugach")
+class UGACH(TorchMethod):
+    """A generator picks hard pairs from a kNN correlation graph; the discriminator's
+    codes are the hash functions."""
+
+    info = MethodInfo(
+        title="Unsupervised Generative Adversarial Cross-Modal Hashing",
+        authors="J. Zhang, Y. Peng, M. Yuan",
+        venue="AAAI 2018",
+        code="https://github.com/PKU-ICST-MIPL/UGACH_AAAI2018",
+        supervised=False,
+        short_name="UGACH",
+    )
+    Params = UGACHParams
+    quick_settings: ClassVar[dict[str, Any]] = {
+        "hidden": 256,
+        "epochs": 4,
+        "pretrain_epochs": 10,
+    }
+
+    def fit(
+        self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
+    ) -> None:
+        p = self.params
+        self.generator_rng, self.tensors = start_training(self, data, device, seed)
+        n, dims = len(data), (data.image.shape[1], data.text.shape[1])
+        if n < p.neighbours + p.samples:
+            raise CmhbenchError(
+                f"ugach needs at least neighbours + samples = {p.neighbours + p.samples} "
+                f"training pairs; got {n}"
+            )
+        self.margin = p.margin_per_bit * self.bits
+        self.discriminator = _PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
+        self.generator = _PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
+        self.networks = {"image": self.discriminator.image, "text": self.discriminator.text}
+        with torch.no_grad():
+            neighbours = cross_neighbours(self.tensors["image"], self.tensors["text"], p.neighbours)
+        self.neighbours = neighbours
+        self.distinct = distinct_neighbours(neighbours)
+        self.candidates = min(n, max(n // p.candidate_ratio, p.neighbours + p.samples))
+        self._pretrain()
+        self.history = []
+        d_optimizer = self._sgd(self.discriminator, p.discriminator_lr)
+        g_optimizer = self._sgd(self.generator, p.generator_lr)
+        bar = epoch_bar(p.epochs, f"ugach {self.bits} bits", progress)
+        for epoch in bar:
+            triplets = {d: self._adversarial_triplets(d) for d in ("i2t", "t2i")}
+            losses = [
+                self._train_discriminator(triplets[d], d, d_optimizer, p.batch_size, epoch)
+                for d in ("i2t", "t2i")
+            ]
+            for _ in range(p.generator_epochs):
+                for direction in ("i2t", "t2i"):
+                    self._train_generator(direction, g_optimizer, epoch)
+            self.history.append(sum(losses) / len(losses))
+            bar.set_postfix(loss=f"{self.history[-1]:.4f}")
+        self.discriminator.eval()
+        del self.tensors, self.neighbours, self.distinct
+
+    def _sgd(self, nets: _PairNets, lr: float) -> torch.optim.Optimizer:
+        """Plain SGD whose weight decay is the gradient of wd * sum 1/2 ||theta||^2."""
+        return torch.optim.SGD(nets.parameters(), lr=lr, weight_decay=self.params.weight_decay)
+
+    def _random_neighbours(self, queries: torch.Tensor, count: int) -> torch.Tensor:
+        """``count`` distinct random neighbours of each query (the code shuffles the
+        query's neighbour list and takes its head)."""
+        keys = torch.rand(len(queries), self.neighbours.shape[1], generator=self.generator_rng)
+        keys = keys.to(self.device).masked_fill(~self.distinct[queries], -1.0)
+        return self.neighbours[queries].gather(1, keys.topk(count, dim=1).indices)
+
+    def _random_candidates(self, count: int) -> torch.Tensor:
+        """Per query, ``self.candidates`` distinct random training items (q x c)."""
+        n = len(self.neighbours)
+        keys = torch.rand(count, n, generator=self.generator_rng).to(self.device)
+        return keys.topk(self.candidates, dim=1).indices
+
+    def _pretrain(self) -> None:
+        """Stage 1: D on triplets of random neighbours and random non-neighbours."""
+        p = self.params
+        n = len(self.neighbours)
+        queries = torch.arange(n, device=self.device)
+        positives = self._random_neighbours(queries, 1)[:, 0]
+        negatives = torch.randint(n, (n,), generator=self.generator_rng).to(self.device)
+        clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
+        while clash.any():
+            redraw = torch.randint(n, (int(clash.sum()),), generator=self.generator_rng)
+            negatives[clash] = redraw.to(self.device)
+            clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
+        order = torch.randperm(n, generator=self.generator_rng).to(self.device)
+        triplets = torch.stack([queries, positives, negatives], 1)[order]
+        optimizer = self._sgd(self.discriminator, p.pretrain_lr)
+        for epoch in range(p.pretrain_epochs):
+            for direction in ("i2t", "t2i"):
+                self._train_discriminator(
+                    triplets, direction, optimizer, p.pretrain_batch_size, epoch
+                )
+
+    def _views(self, direction: str) -> tuple[str, str]:
+        return ("image", "text") if direction == "i2t" else ("text", "image")
+
+    def _hinge(self, nets: _PairNets, triplets: torch.Tensor, direction: str) -> torch.Tensor:
+        """[beta + d(q, p) - d(q, n)]_+ per triplet (query, positive, negative)."""
+        query_view, item_view = self._views(direction)
+        query = nets.embed(self.tensors[query_view][triplets[:, 0]], query_view)
+        positive = nets.embed(self.tensors[item_view][triplets[:, 1]], item_view)
+        negative = nets.embed(self.tensors[item_view][triplets[:, 2]], item_view)
+        gap = self.margin + squared_distance(query, positive) - squared_distance(query, negative)
+        return gap.clamp(min=0)
+
+    def _train_discriminator(
+        self,
+        triplets: torch.Tensor,
+        direction: str,
+        optimizer: torch.optim.Optimizer,
+        batch_size: int,
+        epoch: int,
+    ) -> float:
+        """One pass of D over ``triplets`` in order; returns the mean hinge loss."""
+        self.discriminator.train()
+        total, steps = 0.0, 0
+        for start in range(0, len(triplets), batch_size):
+            loss = self._hinge(self.discriminator, triplets[start : start + batch_size], direction)
+            loss = loss.mean()
+            total += check_finite(loss, epoch, steps)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            steps += 1
+        return total / steps
+
+    @torch.no_grad()
+    def _generator_embeddings(self) -> dict[str, torch.Tensor]:
+        """G's sigmoid outputs for every training item, both modalities."""
+        self.generator.eval()
+        return {
+            modality: torch.cat(
+                [
+                    self.generator.embed(chunk, modality)
+                    for chunk in self.tensors[modality].split(DISTANCE_ROWS)
+                ]
+            )
+            for modality in ("image", "text")
+        }
+
+    def _generator_scores(
+        self,
+        embedded: dict[str, torch.Tensor],
+        queries: torch.Tensor,
+        candidates: torch.Tensor,
+        direction: str,
+    ) -> torch.Tensor:
+        """-d_G(q, c) for every query's candidates (q x c)."""
+        query_view, item_view = self._views(direction)
+        query = embedded[query_view][queries]
+        return -squared_distance(query[:, None, :], embedded[item_view][candidates])
+
+    def _draw(self, scores: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``samples`` candidates per row drawn from softmax(scores), with replacement."""
+        probabilities = torch.softmax(scores, dim=1)
+        picks = torch.multinomial(
+            probabilities.cpu(), self.params.samples, replacement=True, generator=self.generator_rng
+        ).to(self.device)
+        return candidates.gather(1, picks)
+
+    def _adversarial_triplets(self, direction: str) -> torch.Tensor:
+        """``generate_samples``: per query, 2 (positive, G-drawn negative) triplets."""
+        n, samples = len(self.neighbours), self.params.samples
+        embedded = self._generator_embeddings()
+        rows = []
+        for start in range(0, n, DISTANCE_ROWS):
+            queries = torch.arange(start, min(start + DISTANCE_ROWS, n), device=self.device)
+            candidates = self._random_candidates(len(queries))
+            scores = self._generator_scores(embedded, queries, candidates, direction)
+            scores = scores.masked_fill(
+                is_neighbour(self.neighbours[queries], candidates), -torch.inf
+            )
+            negatives = self._draw(scores, candidates)
+            positives = self._random_neighbours(queries, samples)
+            rows.append(
+                torch.stack([queries[:, None].expand(-1, samples), positives, negatives], -1)
+            )
+        triplets = torch.cat(rows).reshape(-1, 3)
+        return triplets[torch.randperm(len(triplets), generator=self.generator_rng).to(self.device)]
+
+    def _train_generator(
+        self, direction: str, optimizer: torch.optim.Optimizer, epoch: int
+    ) -> None:
+        """``train_generator``: a policy-gradient step per batch of queries, in order."""
+        p = self.params
+        n = len(self.neighbours)
+        query_view, item_view = self._views(direction)
+        embedded = self._generator_embeddings()
+        for step, start in enumerate(range(0, n, p.batch_size)):
+            queries = torch.arange(start, min(start + p.batch_size, n), device=self.device)
+            candidates = self._random_candidates(len(queries))
+            scores = self._generator_scores(embedded, queries, candidates, direction)
+            drawn = self._draw(scores, candidates)
+            positives = self._random_neighbours(queries, p.samples)
+            triplets = torch.stack([queries[:, None].expand_as(drawn), positives, drawn], -1)
+            with torch.no_grad():
+                self.discriminator.eval()
+                reward = torch.sigmoid(
+                    self._hinge(self.discriminator, triplets.view(-1, 3), direction)
+                )
+            self.generator.train()
+            query = self.generator.embed(self.tensors[query_view][queries], query_view)
+            items = self.generator.embed(self.tensors[item_view][drawn.ravel()], item_view)
+            scores = -squared_distance(query[:, None, :], items.view(*drawn.shape, -1))
+            log_probability = torch.log(torch.softmax(scores, dim=1) + 1e-20)
+            loss = -(log_probability * reward.view_as(log_probability)).mean()
+            check_finite(loss, epoch, step)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
