@@ -20,7 +20,7 @@ class PublishedSource:
     Attributes:
         key: short name used in table footnotes.
         citation: the reference printed in the footnote.
-        file: CSV under ``cmhbench/data/published`` with columns dataset, method,
+        file: CSV in this package (``cmhbench.report.published``) with columns dataset, method,
             supervised (yes/no), direction (i2t/t2i), bits, map.
         metric: the suite's metric name these numbers correspond to.
         protocol: one line on how the numbers were measured.
