@@ -4,6 +4,7 @@ samples as columns, as the files have them)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from uci_scores import uci_mfeat_maps
 
 from cmhbench.data import PairedSet
@@ -69,6 +70,7 @@ def test_the_toolbox_variant_is_CMFH_learn_m_as_matlab_parses_it():
     assert np.allclose(method.projections["text"], w2)
 
 
+@pytest.mark.slow
 def test_the_toolbox_variant_is_within_0_02_of_its_octave_run_on_uci_mfeat():
     """mAP@all averaged over 16-128 bits, seed 0, against the toolbox code under GNU
     Octave on the same split and standardised arrays (seed 0 there too; the random
@@ -104,6 +106,7 @@ def test_the_author_variant_stops_when_its_objective_falls_by_less_than_the_tole
     assert np.all(-steps[:-1] >= method.params.tolerance)
 
 
+@pytest.mark.slow
 def test_the_author_variant_beats_the_toolbox_copy_on_uci_mfeat():
     """The toolbox's precedence bug divides the projections by mu^2, so its V steps
     nearly ignore the hash functions (0.41 against 0.50 image->text in the docstring)."""

@@ -88,6 +88,7 @@ def test_kmeans_anchors_train():
     assert method.encode(x, "image").shape == (60, 4)
 
 
+@pytest.mark.slow
 def test_within_0_02_of_the_authors_code_under_octave_on_uci_mfeat():
     """mAP@all averaged over 16-128 bits, seed 0, against Lyn-L/FSH under GNU Octave on
     the same split and standardised arrays (its random streams differ; seeds move FSH
