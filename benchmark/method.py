@@ -110,8 +110,9 @@ class Method(abc.ABC):
         """Hash features of one modality to int8 codes in {-1, +1}, shape (n, bits)."""
 
     def training_history(self) -> list[float]:
-        """Mean loss per epoch of the last ``fit`` (empty for closed-form methods)."""
-        return []
+        """The objective per epoch (or iteration) of the last ``fit``, which a method
+        stores in ``self.history``; empty when it stores none (closed-form methods)."""
+        return list(getattr(self, "history", []))
 
     @classmethod
     def defaults(cls) -> dict[str, dict[str, Any]]:

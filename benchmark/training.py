@@ -240,9 +240,6 @@ class TorchMethod(Method):
     history: list[float]
     encode_batch_size: int = 4096
 
-    def training_history(self) -> list[float]:
-        return list(getattr(self, "history", []))
-
     @torch.no_grad()
     def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
         if not hasattr(self, "networks"):

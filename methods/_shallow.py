@@ -1,8 +1,12 @@
-"""Small helpers shared by the shallow methods' MATLAB-derived steps."""
+"""What the shallow methods share: MATLAB-derived helpers and linear hash functions."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from cmhbench.data import Modality
+from cmhbench.errors import CmhbenchError
+from cmhbench.method import Method, as_sign_codes
 
 
 def normalised_rows(features: np.ndarray) -> np.ndarray:
@@ -16,3 +20,21 @@ def normalised_rows(features: np.ndarray) -> np.ndarray:
 def signs(values: np.ndarray) -> np.ndarray:
     """+1/-1 as float64, sign(0) = +1."""
     return np.where(values >= 0, 1.0, -1.0)
+
+
+class LinearHash(Method):
+    """A method whose hash functions are sign(features(x) P_modality): ``fit`` sets
+    ``means`` and ``projections`` (one per modality); ``features`` centres on the
+    training mean unless a method prepares its inputs otherwise."""
+
+    means: dict[str, np.ndarray]
+    projections: dict[str, np.ndarray]
+
+    def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
+        """The inputs of the hash function: ``raw`` centred on the training mean."""
+        return raw.astype(np.float64) - self.means[modality]
+
+    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
+        if not hasattr(self, "projections"):
+            raise CmhbenchError(f"{self.name}: encode() called before fit()")
+        return as_sign_codes(self.features(features, modality) @ self.projections[modality])

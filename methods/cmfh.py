@@ -72,9 +72,10 @@ from typing import Literal
 import numpy as np
 import scipy.linalg
 
-from cmhbench.data import Modality, PairedSet
+from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._shallow import LinearHash
 from cmhbench.registry import register_method
 
 TOOLBOX = "BMC-SDNU toolbox demo_CMFH.m"
@@ -114,32 +115,29 @@ def _centred_products(
     return gram, cross
 
 
+@dataclass(frozen=True)
 class _Objective:
     """``solveCMFH.m``'s objective, whose terms are unsquared Frobenius norms, from the
     Gram matrices: ||M - V U^T||^2 = ||M||^2 - 2 tr(U^T M^T V) + tr(U^T U V^T V) and
     ||V - M P||^2 = ||V||^2 - 2 tr(P^T M^T V) + tr(P^T M^T M P), where the P step's
     system (scale M^T M + ridge I) P = M^T V gives M^T M P = (M^T V - ridge P) / scale."""
 
-    def __init__(
-        self, squared_norms: list[float], weights: tuple[float, float], scale: float, ridge: float
-    ):
-        self.squared_norms, self.weights, self.scale, self.ridge = (
-            squared_norms,
-            weights,
-            scale,
-            ridge,
-        )
+    squared_norms: list[float]  # ||M||^2 per view
+    weights: tuple[float, float]
+    scale: float
+    ridge: float
+    mu: float
+    gamma: float
 
     def __call__(
         self,
-        p: CMFHParams,
         vtv: np.ndarray,
         bases: list[np.ndarray],
         projections: list[np.ndarray],
         cross: list[np.ndarray],
     ) -> float:
         v_norm = float(np.trace(vtv))
-        value = p.gamma * np.sqrt(v_norm)
+        value = self.gamma * np.sqrt(v_norm)
         for norm, weight, u, q, c in zip(
             self.squared_norms, self.weights, bases, projections, cross, strict=True
         ):
@@ -147,13 +145,13 @@ class _Objective:
             factorisation = norm - 2 * np.sum(u * c) + np.sum((u.T @ u) * vtv)
             projection = v_norm - 2 * np.sum(q * c) + np.sum(q * gram_q)
             value += weight * np.sqrt(max(factorisation, 0.0))
-            value += p.mu * np.sqrt(max(projection, 0.0))
-            value += p.gamma * (np.linalg.norm(u) + np.linalg.norm(q))
+            value += self.mu * np.sqrt(max(projection, 0.0))
+            value += self.gamma * (np.linalg.norm(u) + np.linalg.norm(q))
         return float(value)
 
 
 @register_method("cmfh")
-class CMFH(Method):
+class CMFH(LinearHash):
     """A latent factor shared by both views, linear hash functions onto it."""
 
     info = MethodInfo(
@@ -186,7 +184,8 @@ class CMFH(Method):
         weights = (p.image_weight, 1 - p.image_weight)
         scale, ridge = (1.0, p.gamma) if p.variant == "author" else (p.mu**2, p.mu * p.gamma)
         factors = [scipy.linalg.cho_factor(scale * g + ridge * np.eye(len(g))) for g in grams]
-        objective = _Objective([float(np.trace(g)) for g in grams], weights, scale, ridge)
+        norms = [float(np.trace(g)) for g in grams]
+        objective = _Objective(norms, weights, scale, ridge, p.mu, p.gamma)
         eye = np.eye(bits)
         self.history: list[float] = []
         previous = 99999999.0  # solveCMFH.m's lastF before the first iteration
@@ -215,18 +214,9 @@ class CMFH(Method):
             projections = [
                 scipy.linalg.cho_solve(f, c) for f, c in zip(factors, cross, strict=True)
             ]
-            value = objective(p, vtv, bases, projections, cross)
+            value = objective(vtv, bases, projections, cross)
             self.history.append(value)
             if p.variant == "author" and previous - value < p.tolerance:
                 break
             previous = value
         self.projections = {"image": projections[0], "text": projections[1]}
-
-    def training_history(self) -> list[float]:
-        return list(getattr(self, "history", []))
-
-    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
-        if not hasattr(self, "projections"):
-            raise CmhbenchError("cmfh: encode() called before fit()")
-        centred = features.astype(np.float64) - self.means[modality]
-        return as_sign_codes(centred @ self.projections[modality])

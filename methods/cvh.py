@@ -40,9 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from cmhbench.data import Modality, PairedSet
+from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._shallow import LinearHash
 from cmhbench.registry import register_method
 
 
@@ -82,7 +83,7 @@ def canonical_directions(
 
 
 @register_method("cvh")
-class CVH(Method):
+class CVH(LinearHash):
     """Cross-View Hashing with W = I: CCA directions, codes by sign."""
 
     info = MethodInfo(
@@ -111,9 +112,3 @@ class CVH(Method):
             x - self.means["image"], y - self.means["text"], self.bits, self.params.eps
         )
         self.projections = {"image": a, "text": b}
-
-    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
-        if not hasattr(self, "projections"):
-            raise CmhbenchError("cvh: encode() called before fit()")
-        centred = features.astype(np.float64) - self.means[modality]
-        return as_sign_codes(centred @ self.projections[modality])

@@ -69,8 +69,8 @@ import scipy.spatial.distance
 
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
-from cmhbench.methods._shallow import normalised_rows, signs
+from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._shallow import LinearHash, normalised_rows, signs
 from cmhbench.registry import register_method
 
 DEMO = "Lyn-L/FSH testFSH.m"
@@ -120,7 +120,7 @@ class _Regression:
 
 
 @register_method("fsh")
-class FSH(Method):
+class FSH(LinearHash):
     """Codes that agree with a fused anchor graph, linear hash functions."""
 
     info = MethodInfo(
@@ -197,8 +197,6 @@ class FSH(Method):
         )
         return centres[:, : x.shape[1]], centres[:, x.shape[1] :]
 
-    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
-        if not hasattr(self, "projections"):
-            raise CmhbenchError("fsh: encode() called before fit()")
-        centred = normalised_rows(features) - self.means[modality]
-        return as_sign_codes(centred @ self.projections[modality])
+    def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
+        """``testFSH.m``: rows l2-normalised, then centred on the training mean."""
+        return normalised_rows(raw) - self.means[modality]

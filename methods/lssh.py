@@ -120,16 +120,18 @@ class LSSH(Method):
                 f"lssh projects images onto {bits} principal directions, but they have "
                 f"only {data.image.shape[1]} dimensions"
             )
-        self.means = {"image": data.image.mean(0, dtype=np.float64)}
-        self.means["text"] = data.text.mean(0, dtype=np.float64)
+        self.means = {
+            "image": data.image.mean(0, dtype=np.float64),
+            "text": data.text.mean(0, dtype=np.float64),
+        }
         rng = np.random.default_rng(seed)
         rows = np.arange(len(data))
         if len(data) > p.max_train:
             rows = rng.permutation(len(data))[: p.max_train]
-        images = data.image[rows] - self.means["image"]
-        self.directions = principal_directions(images, bits)
-        x = normalised_rows(images @ self.directions).T  # L x n
-        t = normalised_rows(data.text[rows] - self.means["text"]).T  # d_y x n
+        images = data.image[rows]
+        self.directions = principal_directions(images - self.means["image"], bits)
+        x = self._image_features(images)  # L x n
+        t = self._text_features(data.text[rows])  # d_y x n
         text_basis = rng.standard_normal((t.shape[0], bits))
         dictionary = rng.standard_normal((bits, p.atoms))
         mapping = rng.standard_normal((bits, p.atoms))
@@ -162,13 +164,14 @@ class LSSH(Method):
         self.ratio = ratio
         self.latent_solve = np.linalg.inv(text_basis.T @ text_basis + ratio * np.eye(bits))
 
-    def training_history(self) -> list[float]:
-        return list(getattr(self, "history", []))
+    def _image_features(self, images: np.ndarray) -> np.ndarray:
+        """Centred images on the principal directions, l2-normalised, as columns."""
+        centred = images.astype(np.float64) - self.means["image"]
+        return normalised_rows(centred @ self.directions).T
 
     def _sparse_codes(self, images: np.ndarray) -> np.ndarray:
         """LeastR codes (atoms x items) of images on the learnt dictionary."""
-        centred = images.astype(np.float64) - self.means["image"]
-        x = normalised_rows(centred @ self.directions).T
+        x = self._image_features(images)
         return lasso_fista(self.dictionary, x, self.params.rho, self.params.lasso_steps)
 
     def _text_features(self, texts: np.ndarray) -> np.ndarray:

@@ -179,10 +179,12 @@ class UGACH(TorchMethod):
         self.generator = _PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
         self.networks = {"image": self.discriminator.image, "text": self.discriminator.text}
         with torch.no_grad():
-            neighbours = cross_neighbours(self.tensors["image"], self.tensors["text"], p.neighbours)
-        self.neighbours = neighbours
-        self.distinct = distinct_neighbours(neighbours)
-        self.candidates = min(n, max(n // p.candidate_ratio, p.neighbours + p.samples))
+            self.neighbours = cross_neighbours(
+                self.tensors["image"], self.tensors["text"], p.neighbours
+            )
+        self.distinct = distinct_neighbours(self.neighbours)
+        # at most n, as the check above ensures n >= neighbours + samples
+        self.candidates = max(n // p.candidate_ratio, p.neighbours + p.samples)
         self._pretrain()
         self.history = []
         d_optimizer = self._sgd(self.discriminator, p.discriminator_lr)
