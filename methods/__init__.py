@@ -7,6 +7,7 @@ BUILTIN: dict[str, str] = {
     "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
+    "dlfh": "cmhbench.methods.dlfh",
     "fsh": "cmhbench.methods.fsh",
     "jdsh": "cmhbench.methods.jdsh",
     "lssh": "cmhbench.methods.lssh",
