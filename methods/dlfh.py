@@ -23,8 +23,9 @@ afresh each iteration, Theta_Omega = (lambda / L) U V_Omega^T is recomputed afte
 column, and V's columns follow the same rule against the new U_Omega (``DLFH.m``,
 ``updateColumnU`` and ``updateColumnV``). Theta_Omega changes only in the rows whose
 code changed, so here U V_Omega^T is kept as an integer matrix, updated by those rows,
-and sigma(Theta_Omega) is recomputed there only: the code's values (its Theta is exact
-for lambda = 8, as here) at a cost of O(n m) per column instead of O(n m L).
+and sigma(Theta_Omega) is looked up there only, in a table of its 2L + 1 possible
+values: the code's values (its Theta is exact for lambda = 8, as here) at a cost of
+O(n m) per column instead of O(n m L) sigmoids.
 
 Hash functions (``DLFH_algo.m``): ridge regressions of the learnt codes on the raw
 features, W_x = (X^T X + gamma I)^-1 X^T U and W_y likewise, codes sign(x W_x) and
@@ -96,22 +97,25 @@ def update_columns(
     similarity between every item and the sampled ones (n x m); returns the new codes.
 
     (S - sigma(Theta)) v_k is computed as S v_k - sigma(Theta) v_k with S V_Omega formed
-    once, and sigma(Theta) is refreshed only in the rows whose code changed (the only
-    rows of Theta that change)."""
+    once; u^T v takes only the 2L + 1 integer values -L..L, so sigma(Theta) is read from
+    a table of them, and refreshed only in the rows whose code changed (the only rows of
+    Theta that change)."""
     codes = codes.copy()
     bits, m = codes.shape[1], len(sampled_other)
-    step = scale / bits
-    products = codes @ sampled_other.T  # U V_Omega^T, integers
-    probabilities = scipy.special.expit(step * products)
+    sigmoid = scipy.special.expit(scale / bits * np.arange(-bits, bits + 1))
+    products = (codes @ sampled_other.T).astype(np.int64) + bits  # U V_Omega^T + L
+    probabilities = sigmoid[products]
     similar = similarity @ sampled_other
+    other_columns = np.ascontiguousarray(sampled_other.T)
     curvature = m * scale**2 / (4 * bits**2)
-    for k in range(bits):
-        gradient = step * (similar[:, k] - probabilities @ sampled_other[:, k])
+    for k, other in enumerate(other_columns):
+        gradient = scale / bits * (similar[:, k] - probabilities @ other)
         column = signs(gradient + curvature * codes[:, k])
         changed = np.flatnonzero(column != codes[:, k])
         if changed.size:
-            products[changed] += np.outer(column[changed] - codes[changed, k], sampled_other[:, k])
-            probabilities[changed] = scipy.special.expit(step * products[changed])
+            step = (column[changed] - codes[changed, k]).astype(np.int64)
+            products[changed] += np.outer(step, other.astype(np.int64))
+            probabilities[changed] = sigmoid[products[changed]]
             codes[changed, k] = column[changed]
     return codes
 
@@ -156,10 +160,15 @@ class DLFH(LinearHash):
         }
 
     def _regression(self, features: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """(M^T M + gamma I)^-1 M^T B on the raw features (``DLFH_algo.m``)."""
+        """(M^T M + gamma I)^-1 M^T B on the raw features (``DLFH_algo.m``), by Cholesky
+        as MATLAB's backslash solves a symmetric positive-definite system, else by the
+        symmetric-indefinite factorisation it falls back to."""
         m = features.astype(np.float64)
         gram = m.T @ m + self.params.ridge * np.eye(m.shape[1])
-        return scipy.linalg.solve(gram, m.T @ codes, assume_a="sym")
+        try:
+            return scipy.linalg.solve(gram, m.T @ codes, assume_a="pos")
+        except np.linalg.LinAlgError:
+            return scipy.linalg.solve(gram, m.T @ codes, assume_a="sym")
 
     def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
         """The raw features: the code's hash functions do not centre them."""
