@@ -4,6 +4,7 @@ BUILTIN: dict[str, str] = {
     "acmr": "cmhbench.methods.acmr",
     "cmfh": "cmhbench.methods.cmfh",
     "cvh": "cmhbench.methods.cvh",
+    "dch": "cmhbench.methods.dch",
     "dcmh": "cmhbench.methods.dcmh",
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",

@@ -68,7 +68,7 @@ import scipy.special
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._shallow import LinearHash, signs
+from cmhbench.methods._shallow import LinearHash, signs, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "DLFH official code (jiangqy/DLFH-TIP2019), DLFH_demo.m"
@@ -138,13 +138,11 @@ class DLFH(LinearHash):
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
     ) -> None:
         p = self.params
-        if data.labels is None:
-            raise CmhbenchError("dlfh is supervised: fit() needs the training labels")
+        labels = training_labels(data, self.name)
         n = len(data)
         m = p.sampled_columns or self.bits
         if not 1 <= m <= n:
             raise CmhbenchError(f"dlfh samples {m} columns of S but has {n} training items")
-        labels = data.labels.astype(np.float64)
         rng = np.random.default_rng(seed)
         image = signs(rng.standard_normal((n, self.bits)))  # randn < 0 gives -1
         text = signs(rng.standard_normal((n, self.bits)))
