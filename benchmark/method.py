@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from cmhbench.data import Modality, PairedSet
+from cmhbench.data import MODALITIES, CrossModalData, Modality, PairedSet
 from cmhbench.errors import CmhbenchError, UnknownNameError
 
 CODE_LENGTHS: tuple[int, ...] = (16, 32, 64, 128)  # the field's standard code lengths
@@ -109,6 +109,12 @@ class Method(abc.ABC):
     def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
         """Hash features of one modality to int8 codes in {-1, +1}, shape (n, bits)."""
 
+    def encode_query(self, features: np.ndarray, modality: Modality) -> np.ndarray:
+        """Hash query items of one modality. By default a query is hashed as a retrieval
+        item is (``encode``); a method whose queries go into the other modality's code
+        space (MTFH) overrides this."""
+        return self.encode(features, modality)
+
     def training_history(self) -> list[float]:
         """The objective per epoch (or iteration) of the last ``fit``, which a method
         stores in ``self.history``; empty when it stores none (closed-form methods)."""
@@ -121,6 +127,17 @@ class Method(abc.ABC):
             f.name: {"default": f.default, "source": f.metadata.get("source", "")}
             for f in dataclasses.fields(cls.Params)
         }
+
+
+def encode_parts(method: Method, data: CrossModalData) -> dict[str, np.ndarray]:
+    """The codes of ``data``'s query and retrieval parts, keyed ``{modality}_{part}``:
+    queries by ``encode_query``, retrieval items by ``encode``."""
+    encoders = {"query": method.encode_query, "retrieval": method.encode}
+    return {
+        f"{modality}_{part}": encoders[part](data.part(part).features(modality), modality)
+        for part in ("query", "retrieval")
+        for modality in MODALITIES
+    }
 
 
 def make_params(params_cls: type, overrides: dict[str, Any], *, owner: str) -> Any:

@@ -13,6 +13,7 @@ BUILTIN: dict[str, str] = {
     "fsh": "cmhbench.methods.fsh",
     "jdsh": "cmhbench.methods.jdsh",
     "lssh": "cmhbench.methods.lssh",
+    "mtfh": "cmhbench.methods.mtfh",
     "ssah": "cmhbench.methods.ssah",
     "triplet": "cmhbench.methods.triplet",
     "ucch": "cmhbench.methods.ucch",

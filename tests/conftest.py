@@ -52,13 +52,10 @@ def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def encode_and_score(method, data):
     """Encode the query and retrieval parts; return (codes, {direction: metrics})."""
+    from cmhbench.method import encode_parts
     from cmhbench.metrics import evaluate_both_directions
 
-    codes = {
-        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
-        for part in ("query", "retrieval")
-        for modality in ("image", "text")
-    }
+    codes = encode_parts(method, data)
     labels = data.labels
     scores = evaluate_both_directions(codes, labels[data.query_idx], labels[data.retrieval_idx])
     return codes, scores

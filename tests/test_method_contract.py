@@ -11,7 +11,7 @@ import pytest
 from cmhbench.data import CrossModalData
 from cmhbench.datasets import load_dataset
 from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method
+from cmhbench.method import Method, encode_parts
 from cmhbench.methods import BUILTIN
 from cmhbench.metrics import evaluate_both_directions
 from cmhbench.registry import DATASETS, get_method
@@ -44,14 +44,6 @@ def trained(cls: type[Method], data: CrossModalData, seed: int = 0) -> Method:
     method = cls(32, **cls.quick_settings)
     method.fit(data.part("train", with_labels=method.uses_labels), seed=seed)
     return method
-
-
-def codes(method: Method, data: CrossModalData) -> dict[str, np.ndarray]:
-    return {
-        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
-        for part in ("query", "retrieval")
-        for modality in ("image", "text")
-    }
 
 
 @pytest.mark.parametrize("method_class", METHODS, indirect=True)
@@ -104,18 +96,18 @@ def test_fit_gets_the_training_part_only_and_labels_only_when_supervised(
 @pytest.mark.slow
 @pytest.mark.parametrize("method_class", METHODS, indirect=True)
 def test_trains_to_int8_signs_that_its_seed_fixes_and_learns(method_class, data):
-    first = codes(trained(method_class, data), data)
+    first = encode_parts(trained(method_class, data), data)
     for key, array in first.items():
         part = key.split("_")[1]
         assert array.shape == (data.indices(part).size, 32) and array.dtype == np.int8, key
         assert set(np.unique(array)) <= {-1, 1}, key
-    again = codes(trained(method_class, data), data)
+    again = encode_parts(trained(method_class, data), data)
     assert all(np.array_equal(first[key], again[key]) for key in first)
     if method_class.name not in BUILTIN:
         return  # the plugin is a fixture, not a method to rank
     if method_class.name in LEARNS_ON:
         data = load_dataset(LEARNS_ON[method_class.name])
-        first = codes(trained(method_class, data), data)
+        first = encode_parts(trained(method_class, data), data)
     labels = data.labels
     scores = evaluate_both_directions(first, labels[data.query_idx], labels[data.retrieval_idx])
     bar = LEARNS_ABOVE.get(method_class.name, 0.4)

@@ -45,6 +45,7 @@ def _measure(
     import numpy as np
     import torch
 
+    from cmhbench.method import encode_parts
     from cmhbench.metrics import evaluate_both_directions
     from cmhbench.registry import get_method
     from cmhbench.run.cell import dataset_views
@@ -60,11 +61,7 @@ def _measure(
         torch.cuda.synchronize(device)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
-    codes = {
-        f"{modality}_{part}": method.encode(data.part(part).features(modality), modality)
-        for part in ("query", "retrieval")
-        for modality in ("image", "text")
-    }
+    codes = encode_parts(method, data)
     encode_s = time.perf_counter() - start
     scores = evaluate_both_directions(
         codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from cmhbench import metrics
-from cmhbench.data import MODALITIES, CrossModalData
+from cmhbench.data import CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
+from cmhbench.method import encode_parts
 from cmhbench.run import provenance
 from cmhbench.store.schema import CellSpec, DataInfo, Record, new_record
 
@@ -136,16 +137,10 @@ def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
         timings["fit_s"] = time.perf_counter() - start
         threads["fit_end"] = provenance.thread_counts()
         start = time.perf_counter()
-        codes = {
-            f"{modality}_{part}": _checked_codes(
-                method.encode(data.part(part).features(modality), modality),
-                data.indices(part).size,
-                method.bits,
-                f"{modality} {part}",
-            )
-            for part in ("query", "retrieval")
-            for modality in MODALITIES
-        }
+        codes = encode_parts(method, data)
+        for key, array in codes.items():
+            modality, part = key.split("_")
+            _checked_codes(array, data.indices(part).size, method.bits, f"{modality} {part}")
         timings["encode_s"] = time.perf_counter() - start
         start = time.perf_counter()
         query_labels = data.labels[data.query_idx]
@@ -213,14 +208,13 @@ def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> Rec
     )
 
 
-def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> Any:
+def _checked_codes(codes: Any, rows: int, bits: int, what: str) -> None:
     """Check that ``encode`` returned int8 {-1,+1} codes of the right shape."""
     if not isinstance(codes, np.ndarray) or codes.shape != (rows, bits):
         shape = getattr(codes, "shape", type(codes).__name__)
         raise CmhbenchError(f"encode() returned {shape} for {what}; expected ({rows}, {bits})")
     if codes.dtype != np.int8 or not np.isin(codes, (-1, 1)).all():
         raise CmhbenchError(f"encode() must return int8 codes in {{-1, +1}} ({what})")
-    return codes
 
 
 def _now() -> str:
