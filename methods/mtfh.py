@@ -32,8 +32,10 @@ Hash functions (``MTFH_demo.m``): RBF features exp(-||x - a||^2 / sigma^2) on 50
 random training pairs as anchors, sigma^2 the mean squared distance between training
 items of that modality; for each bit a kernel logistic regression, min_w
 sum_i log(1 + exp(-b_i k_i^T w)) + C w^T K_aa w with C = 0.01 (minFunc's L-BFGS from
-w = 0; here scipy's L-BFGS-B with minFunc's defaults: 100 corrections, 500 iterations,
-first-order tolerance 1e-5). Image items get sign(K_x W_x) in the image space, text
+w = 0; here L-BFGS with minFunc's defaults, 100 corrections, 500 iterations and
+first-order tolerance 1e-5, the 2L problems advancing together in
+``_batched_lbfgs``, each with its own curvature pairs and step). Image items get
+sign(K_x W_x) in the image space, text
 items sign(K_y W_y) in the text space. Retrieval across modalities maps the query into
 the database modality's space: an image query is sign(sign(K_x W_x) H_2), a text query
 sign(sign(K_y W_y) H_1^T) (``encode_query``).
@@ -59,16 +61,16 @@ Choices and deviations:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.linalg
-import scipy.optimize
 import scipy.special
 
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
+from cmhbench.methods._batched_lbfgs import minimize_columns
 from cmhbench.methods._shallow import signs, training_labels
 from cmhbench.registry import register_method
 
@@ -129,28 +131,18 @@ def kernel_logistic_regressions(
     kernel: np.ndarray, anchor_kernel: np.ndarray, targets: np.ndarray, penalty: float
 ) -> np.ndarray:
     """For each column t of ``targets`` (n x q, +1/-1), min_w sum log(1 + exp(-t K w))
-    + penalty w^T K_aa w (``LogisticLoss`` with ``penalizedKernelL2``); returns the
-    weights as columns (a x q). The q problems are independent and strictly convex, so
-    they are solved as one sum by L-BFGS from w = 0 (minFunc's defaults: 100
-    corrections, 500 iterations, first-order tolerance 1e-5), with matrix products."""
-    shape = (kernel.shape[1], targets.shape[1])
+    + penalty w^T K_aa w from w = 0 (``LogisticLoss`` with ``penalizedKernelL2``), by
+    L-BFGS with minFunc's defaults (100 corrections, 500 iterations, first-order
+    tolerance 1e-5), the q problems advancing together; returns the weights as columns."""
 
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        weights = flat.reshape(shape)
+    def objective(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         margins = targets * (kernel @ weights)
         penalised = anchor_kernel @ weights
-        value = np.logaddexp(0.0, -margins).sum() + penalty * np.sum(weights * penalised)
+        values = np.logaddexp(0.0, -margins).sum(0) + penalty * np.sum(weights * penalised, 0)
         gradient = -kernel.T @ (targets * scipy.special.expit(-margins)) + 2 * penalty * penalised
-        return float(value), gradient.ravel()
+        return values, gradient
 
-    result = scipy.optimize.minimize(
-        objective,
-        np.zeros(shape[0] * shape[1]),
-        jac=True,
-        method="L-BFGS-B",
-        options={"maxcor": 100, "maxiter": 500, "maxfun": 1000, "gtol": 1e-5, "ftol": 1e-9},
-    )
-    return result.x.reshape(shape)
+    return minimize_columns(objective, np.zeros((kernel.shape[1], targets.shape[1])))
 
 
 @register_method("mtfh")
@@ -168,6 +160,7 @@ class MTFH(Method):
         short_name="MTFH",
     )
     Params = MTFHParams
+    quick_settings: ClassVar[dict[str, Any]] = {"anchors": 100, "max_iterations": 5}
 
     def fit(
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
