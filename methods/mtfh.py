@@ -10,7 +10,8 @@ Each modality has its own code space (lengths q_1 for images, q_2 for texts; the
 suite's L for both): U (n x q_1) are the image codes, V (n x q_2) the text codes,
 U~ (n x q_1) the texts in the image codes' space and V~ (n x q_2) the images in the
 text codes' space, and H_1, H_2 (q_1 x q_2) correlate the two spaces. With S = Y Y^T
-(label-overlap counts, as the code forms it), MTFH minimises (``rndsolveUHV2.m``)
+(label-overlap counts, as the code forms it; never formed here: S B = Y (Y^T B)),
+MTFH minimises (``rndsolveUHV2.m``)
 
     alpha ||S - U U~^T / q_1||^2 + (1 - alpha) ||S - V~ V^T / q_2||^2
     + beta (||U~ - V H_1^T||^2 + ||V~ - U H_2||^2)
@@ -122,6 +123,16 @@ def sweep_columns(
     return signs(sum(runs))
 
 
+def residual_norm(
+    labels: np.ndarray, label_gram: np.ndarray, left: np.ndarray, right: np.ndarray, q: int
+) -> float:
+    """||Y Y^T - A B^T / q||^2 without the n x n matrices: ||Y^T Y||^2
+    - 2 / q <Y^T A, Y^T B> + ||A^T A * B^T B||_sum / q^2."""
+    cross = np.sum((labels.T @ left) * (labels.T @ right))
+    codes = np.sum((left.T @ left) * (right.T @ right))
+    return float(np.sum(label_gram**2) - 2 * cross / q + codes / q**2)
+
+
 def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """||a_i - b_j||^2 as ``kernelMatrix.m`` forms them (norms minus twice the products)."""
     return (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
@@ -167,7 +178,7 @@ class MTFH(Method):
     ) -> None:
         p, q = self.params, self.bits
         labels = training_labels(data, self.name)
-        similarity = labels @ labels.T
+        label_gram = labels.T @ labels  # S = Y Y^T has rank <= c: S B = Y (Y^T B)
         n = len(data)
         rng = np.random.default_rng(seed)
         image, image_like = signs(rng.standard_normal((2, n, q)))  # U, U~
@@ -186,14 +197,14 @@ class MTFH(Method):
             a, b = p.alpha, 1 - p.alpha
             image = sweep_columns(
                 image,
-                a / q * image_like.T @ similarity + p.beta * to_text @ text_like.T,
+                a / q * (image_like.T @ labels) @ labels.T + p.beta * to_text @ text_like.T,
                 a / q**2 * image_like.T @ image_like + p.beta * to_text @ to_text.T,
                 rng,
                 prefix_only,
             )
             image_like = sweep_columns(
                 image_like,
-                a / q * image.T @ similarity + p.beta * to_image @ text.T,
+                a / q * (image.T @ labels) @ labels.T + p.beta * to_image @ text.T,
                 a / q**2 * image.T @ image,
                 rng,
                 prefix_only,
@@ -201,21 +212,21 @@ class MTFH(Method):
             correlation = to_text if prefix_only else to_image  # the code uses H_2 here
             text = sweep_columns(
                 text,
-                b / q * text_like.T @ similarity + p.beta * to_image.T @ image_like.T,
+                b / q * (text_like.T @ labels) @ labels.T + p.beta * to_image.T @ image_like.T,
                 b / q**2 * text_like.T @ text_like + p.beta * correlation.T @ correlation,
                 rng,
                 prefix_only,
             )
             text_like = sweep_columns(
                 text_like,
-                b / q * text.T @ similarity + p.beta * to_text.T @ image.T,
+                b / q * (text.T @ labels) @ labels.T + p.beta * to_text.T @ image.T,
                 b / q**2 * text.T @ text,
                 rng,
                 prefix_only,
             )
             value = float(
-                a * np.sum((similarity - image @ image_like.T / q) ** 2)
-                + b * np.sum((similarity - text_like @ text.T / q) ** 2)
+                a * residual_norm(labels, label_gram, image, image_like, q)
+                + b * residual_norm(labels, label_gram, text_like, text, q)
                 + p.beta * np.sum((image_like - text @ to_image.T) ** 2)
                 + p.beta * np.sum((text_like - image @ to_text) ** 2)
             )

@@ -8,7 +8,7 @@ import pytest
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.methods.mtfh import MTFH
+from cmhbench.methods.mtfh import MTFH, residual_norm
 
 ALPHA, BETA = 0.5, 0.1
 
@@ -103,3 +103,11 @@ def test_without_labels_it_is_one_clear_error():
     data = labelled_views()
     with pytest.raises(CmhbenchError, match="supervised"):
         MTFH(4).fit(PairedSet(data.image, data.text))
+
+
+def test_the_objective_s_residual_needs_no_n_by_n_matrix():
+    rng = np.random.default_rng(0)
+    labels = (rng.random((50, 4)) < 0.4).astype(np.float64)
+    a, b = sign(rng.standard_normal((2, 50, 8)))
+    direct = np.sum((labels @ labels.T - a @ b.T / 8) ** 2)
+    assert np.isclose(residual_norm(labels, labels.T @ labels, a, b, 8), direct)
