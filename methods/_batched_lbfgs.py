@@ -25,7 +25,7 @@ MAX_HALVINGS = 50
 
 
 def minimize_columns(
-    objective: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    objective: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     start: np.ndarray,
     *,
     memory: int = 100,
@@ -35,12 +35,12 @@ def minimize_columns(
 ) -> np.ndarray:
     """Minimise ``objective`` column by column from ``start`` (d x q).
 
-    ``objective(x)`` returns the q column values and the d x q gradient for a d x q
-    point; column j of the value and gradient may depend only on column j of x.
-    Returns the d x q solution.
+    ``objective(x, columns)`` returns the values and the gradient (d x k) of the k
+    problems numbered ``columns`` at their points x (d x k); a line search evaluates
+    only the columns still searching. Returns the d x q solution.
     """
     x = start.astype(np.float64).copy()
-    value, gradient = objective(x)
+    value, gradient = objective(x, np.arange(x.shape[1]))
     active = np.abs(gradient).max(axis=0) > gradient_tolerance
     steps: list[np.ndarray] = []  # s_k, d x q
     changes: list[np.ndarray] = []  # y_k, d x q
@@ -63,17 +63,22 @@ def minimize_columns(
         else:
             length = np.ones(x.shape[1])
         length[~active] = 0.0
-        trial_value, trial_gradient = objective(x + length * direction)
+        trial_value, trial_gradient = value.copy(), gradient.copy()
+        searching = active.copy()  # only these columns are evaluated at each trial
         for _ in range(MAX_HALVINGS):
-            short = active & ~(trial_value <= value + ARMIJO * length * slope)
-            if not short.any():
+            columns = np.flatnonzero(searching)
+            if columns.size == 0:
                 break
-            length[short] /= 2
-            trial_value, trial_gradient = objective(x + length * direction)
-        else:  # no sufficient decrease along this direction: that column stops here
-            active &= ~short
-            length[short] = 0.0
-            trial_value, trial_gradient = objective(x + length * direction)
+            trial = x[:, columns] + length[columns] * direction[:, columns]
+            trial_value[columns], trial_gradient[:, columns] = objective(trial, columns)
+            bound = value[columns] + ARMIJO * length[columns] * slope[columns]
+            searching[columns] = ~(trial_value[columns] <= bound)
+            length[searching] /= 2
+        else:  # no sufficient decrease along this direction: those columns stop here
+            active &= ~searching
+            length[searching] = 0.0
+            trial_value[searching] = value[searching]
+            trial_gradient[:, searching] = gradient[:, searching]
         step = length * direction
         change = trial_gradient - gradient
         curvature = np.sum(step * change, axis=0)

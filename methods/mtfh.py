@@ -146,11 +146,12 @@ def kernel_logistic_regressions(
     L-BFGS with minFunc's defaults (100 corrections, 500 iterations, first-order
     tolerance 1e-5), the q problems advancing together; returns the weights as columns."""
 
-    def objective(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        margins = targets * (kernel @ weights)
+    def objective(weights: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        chosen = targets[:, columns]
+        margins = chosen * (kernel @ weights)
         penalised = anchor_kernel @ weights
         values = np.logaddexp(0.0, -margins).sum(0) + penalty * np.sum(weights * penalised, 0)
-        gradient = -kernel.T @ (targets * scipy.special.expit(-margins)) + 2 * penalty * penalised
+        gradient = -kernel.T @ (chosen * scipy.special.expit(-margins)) + 2 * penalty * penalised
         return values, gradient
 
     return minimize_columns(objective, np.zeros((kernel.shape[1], targets.shape[1])))
