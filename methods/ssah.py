@@ -87,7 +87,9 @@ Deviations:
   bias correction, and for a steady gradient their step is (1 - 0.9^t) /
   sqrt(1 - 0.999^t) times the corrected one after their t-th update: 3.2 at t = 1,
   6.5 near t = 10, 1.3 at t = 1,000. The paper says only "Adam"; PyTorch's
-  per-optimiser count is kept.
+  per-optimiser count is the default, and ``adam_steps="shared"`` gives the three
+  networks' Adam one step count, as the code's (TensorFlow's epsilon, added to
+  sqrt(v) before the bias correction of the rate, is not reproduced).
 
 Computation (version 2; the same functions as version 1 up to float rounding, about
 1.5x faster on the CPU): the multi-scale text layer is applied in factorised form
@@ -154,6 +156,9 @@ class SSAHParams:
     lr_discriminator: float = hyperparameter(1e-3, f"{CODE}, lr_dis")
     lr_decay: float = hyperparameter(10**-0.5, f"{CODE}: each rate list steps by 10^-0.5")
     init_std: float = hyperparameter(0.01, f"{CODE}, tnet.py")
+    adam_steps: Literal["per-network", "shared"] = hyperparameter(
+        "per-network", "PyTorch's Adam (the code's one TF 1 Adam: 'shared'); see module"
+    )
 
 
 def _real(logits: torch.Tensor) -> torch.Tensor:
@@ -221,6 +226,7 @@ class SSAHTraining:
         }
         self.stored_feature = torch.randn(self.n, p.semantic_dim, generator=generator).to(device)
         self.stored_hash = torch.randn(self.n, bits, generator=generator).to(device)
+        self.generator_steps = 0  # LabNet's, ImgNet's and TxtNet's steps together
         self.optimisers = {
             name: torch.optim.Adam(self._trained_parameters(name), fused=True)
             for name in ("label", "discriminator", "image", "text")
@@ -309,11 +315,28 @@ class SSAHTraining:
                 total += check_finite(loss, epoch, step)
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
+                if self.params.adam_steps == "shared" and name != "discriminator":
+                    self._share_step_count(optimiser)
                 optimiser.step()
             losses.append(total / steps)
             if min_passes and len(losses) > min_passes and losses[-1] >= losses[-2]:
                 break
         return losses[-1]
+
+    def _share_step_count(self, optimiser: torch.optim.Optimizer) -> None:
+        """Set the Adam step count of every parameter of ``optimiser`` to the number of
+        steps LabNet, ImgNet and TxtNet have taken together, as TensorFlow 1's one
+        ``AdamOptimizer`` for the three does (its bias correction uses one shared
+        count); the step about to be taken adds one."""
+        for group in optimiser.param_groups:
+            for param in group["params"]:
+                state = optimiser.state[param]
+                if not state:  # the state Adam would create, with the shared count
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                    state["step"] = torch.zeros((), dtype=torch.float32, device=param.device)
+                state["step"].fill_(self.generator_steps)
+        self.generator_steps += 1
 
     def _loss_function(self, name: str) -> Callable[[torch.Tensor], torch.Tensor]:
         if name == "label":

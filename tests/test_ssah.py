@@ -131,3 +131,23 @@ def test_adversarial_loss_reaches_modality_networks_only_in_the_default_mode(
 def test_unknown_mode_is_one_clear_error():
     with pytest.raises(CmhbenchError, match="adversarial must be one of paper, code"):
         SSAH(16, adversarial="both")
+
+
+@pytest.mark.parametrize("adam_steps", ["per-network", "shared"])
+def test_adam_step_counts_per_network_or_shared_like_the_codes_one_optimiser(adam_steps):
+    data = load_dataset("synthetic").part("train", with_labels=True)
+    method = SSAH(16, adam_steps=adam_steps, **SMALL)
+    generator, tensors = start_training(method, data, "cpu", 0)
+    training = SSAHTraining(method.params, 16, tensors, generator, method.device)
+    steps = max(len(data) // 128, SMALL["steps_per_pass"])  # one pass
+    for name in ("label", "discriminator", "image", "text"):
+        training._run_stage(name, passes=1, lr=1e-4, min_passes=0, epoch=0)
+
+    def count(name: str) -> int:
+        optimiser = training.optimisers[name]
+        return int(optimiser.state[optimiser.param_groups[0]["params"][0]]["step"])
+
+    expected = {"label": 1, "image": 2, "text": 3} if adam_steps == "shared" else {}
+    for name in ("label", "image", "text"):
+        assert count(name) == steps * expected.get(name, 1), name
+    assert count("discriminator") == steps
