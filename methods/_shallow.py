@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cmhbench.data import Modality
+from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, as_sign_codes
 
@@ -20,6 +20,14 @@ def normalised_rows(features: np.ndarray) -> np.ndarray:
 def signs(values: np.ndarray) -> np.ndarray:
     """+1/-1 as float64, sign(0) = +1."""
     return np.where(values >= 0, 1.0, -1.0)
+
+
+def training_labels(data: PairedSet, method: str) -> np.ndarray:
+    """The training pairs' multi-hot labels as float64, or one clear error when a
+    supervised method is given none."""
+    if data.labels is None:
+        raise CmhbenchError(f"{method} is supervised: fit() needs the training labels")
+    return data.labels.astype(np.float64)
 
 
 class LinearHash(Method):

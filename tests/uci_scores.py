@@ -10,7 +10,7 @@ from cmhbench.metrics import evaluate_both_directions
 def uci_mfeat_maps(method: Method, seed: int = 0) -> dict[str, float]:
     """mAP@all of ``method`` trained on uci-mfeat's training part, both directions."""
     data = load_dataset("uci-mfeat")
-    method.fit(data.part("train", with_labels=False), seed=seed)
+    method.fit(data.part("train", with_labels=method.uses_labels), seed=seed)
     codes = {
         f"{m}_{part}": method.encode(data.part(part).features(m), m)
         for part in ("query", "retrieval")
