@@ -9,6 +9,7 @@ BUILTIN: dict[str, str] = {
     "dgcpn": "cmhbench.methods.dgcpn",
     "djsrh": "cmhbench.methods.djsrh",
     "dlfh": "cmhbench.methods.dlfh",
+    "fomh": "cmhbench.methods.fomh",
     "fsh": "cmhbench.methods.fsh",
     "jdsh": "cmhbench.methods.jdsh",
     "lssh": "cmhbench.methods.lssh",
