@@ -78,19 +78,27 @@ def test_encode_before_fit_is_a_clear_error(method_class):
 
 
 @pytest.mark.parametrize("method_class", METHODS, indirect=True)
-def test_only_supervised_methods_receive_labels(method_class, tmp_path, monkeypatch):
+def test_fit_gets_the_training_part_only_and_labels_only_when_supervised(
+    method_class, tmp_path, monkeypatch, data
+):
     seen = []
 
-    def spy(self, data, **options):
-        seen.append(data.labels is not None)
+    def spy(self, training, **options):
+        seen.append(training)
         raise RuntimeError("spied")  # the cell fails; nothing needs training
 
     monkeypatch.setattr(method_class, "fit", spy)
     grid = GridSpec(methods=[method_class.name], bits=[8], out=tmp_path, progress=False)
     [record] = run_grid(grid)
-    assert seen == [method_class.info.supervised]
+    [training] = seen
+    assert (training.labels is not None) is method_class.info.supervised
     assert record["trained_with_labels"] is method_class.info.supervised
     assert record["error"]["message"] == "spied"
+    assert np.array_equal(training.image, data.image[data.train_idx])
+    if training.labels is not None:
+        assert np.array_equal(training.labels, data.labels[data.train_idx])
+    queries = {row.tobytes() for row in data.image[data.query_idx]}
+    assert not any(row.tobytes() in queries for row in training.image)
 
 
 @pytest.mark.slow
