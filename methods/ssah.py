@@ -93,11 +93,11 @@ Deviations:
 
 Computation (version 2; the same functions as version 1 up to float rounding; one
 epoch on ``uci-mfeat`` is 1.41x and on ``synthetic`` 1.26x faster on 2 CPU cores,
-``python -m cmhbench.perf methods --against``): the multi-scale text layer is applied in factorised form
-(``_ssah_nets.MultiScaleText``), LabNet runs once per distinct label vector of a batch
-and its outputs are gathered back, and a stage computes no gradients for parameters
-it does not move (the discriminator during ImgNet's and TxtNet's steps, whose
-gradient flows through it).
+``python -m cmhbench.perf methods --against``): the multi-scale text layer is applied
+in factorised form (``_ssah_nets.MultiScaleText``), LabNet runs once per distinct
+label vector of a batch and its outputs are gathered back, and a stage computes no
+gradients for parameters it does not move (the discriminator during ImgNet's and
+TxtNet's steps, whose gradient flows through it).
 """
 
 from __future__ import annotations
