@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from itertools import pairwise
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -45,13 +46,23 @@ def glorot_init_(module: nn.Module) -> nn.Module:
     return module
 
 
+@runtime_checkable
+class DrawsNormal(Protocol):
+    """A layer that draws its own N(0, std^2) initial weights (see ``normal_init_``)."""
+
+    def reset_normal_(self, std: float) -> None: ...
+
+
 def normal_init_(module: nn.Module, std: float) -> nn.Module:
     """Draw every linear layer's weights and biases from N(0, std^2), the initialisation
-    of the MATLAB and TensorFlow hashing codes (``0.01 * randn``)."""
+    of the MATLAB and TensorFlow hashing codes (``0.01 * randn``); a layer that stores
+    its weight differently draws it with its own ``reset_normal_(std)``."""
     for layer in module.modules():
         if isinstance(layer, nn.Linear):
             nn.init.normal_(layer.weight, std=std)
             nn.init.normal_(layer.bias, std=std)
+        elif isinstance(layer, DrawsNormal):
+            layer.reset_normal_(std)
     return module
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
@@ -20,6 +21,23 @@ def normalised_rows(features: np.ndarray) -> np.ndarray:
 def signs(values: np.ndarray) -> np.ndarray:
     """+1/-1 as float64, sign(0) = +1."""
     return np.where(values >= 0, 1.0, -1.0)
+
+
+def ridge(inputs: np.ndarray, targets: np.ndarray, penalty: float) -> np.ndarray:
+    """(A^T A + penalty I)^-1 A^T T, by the smaller of its two equal forms (the dual
+    A^T (A A^T + penalty I)^-1 T when A has more columns than rows, as the toolboxes'
+    ``RRC.m``), by Cholesky as MATLAB's backslash solves a symmetric positive-definite
+    system, else by the symmetric-indefinite factorisation it falls back to."""
+    n, d = inputs.shape
+    if d <= n:
+        system, right = inputs.T @ inputs + penalty * np.eye(d), inputs.T @ targets
+    else:
+        system, right = inputs @ inputs.T + penalty * np.eye(n), targets
+    try:
+        solution = scipy.linalg.solve(system, right, assume_a="pos")
+    except np.linalg.LinAlgError:
+        solution = scipy.linalg.solve(system, right, assume_a="sym")
+    return solution if d <= n else inputs.T @ solution
 
 
 def training_labels(data: PairedSet, method: str) -> np.ndarray:

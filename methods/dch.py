@@ -53,7 +53,7 @@ import scipy.linalg
 
 from cmhbench.data import PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._shallow import LinearHash, signs, training_labels
+from cmhbench.methods._shallow import LinearHash, ridge, signs, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "BMC-SDNU toolbox demo_DCH.m"
@@ -71,16 +71,6 @@ class DCHParams:
     codes: Literal["relaxed", "discrete"] = hyperparameter(
         "relaxed", "DCH_discrete.m's active B step ('discrete': its commented-out loop)"
     )
-
-
-def ridge(inputs: np.ndarray, targets: np.ndarray, penalty: float) -> np.ndarray:
-    """(A^T A + penalty I)^-1 A^T T, by the smaller of its two equal forms (``RRC.m``)."""
-    n, d = inputs.shape
-    if d <= n:
-        gram = inputs.T @ inputs + penalty * np.eye(d)
-        return scipy.linalg.solve(gram, inputs.T @ targets, assume_a="pos")
-    kernel = inputs @ inputs.T + penalty * np.eye(n)
-    return inputs.T @ scipy.linalg.solve(kernel, targets, assume_a="pos")
 
 
 def discrete_codes(labels: np.ndarray, classifier: np.ndarray) -> np.ndarray:

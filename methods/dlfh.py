@@ -62,13 +62,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import scipy.special
 
 from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._shallow import LinearHash, signs, training_labels
+from cmhbench.methods._shallow import LinearHash, ridge, signs, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "DLFH official code (jiangqy/DLFH-TIP2019), DLFH_demo.m"
@@ -152,21 +151,10 @@ class DLFH(LinearHash):
             image = update_columns(image, text[sample], similarity, p.scale)
             text = update_columns(text, image[sample], similarity, p.scale)
         self.training_codes = {"image": image.astype(np.int8), "text": text.astype(np.int8)}
-        self.projections = {
-            "image": self._regression(data.image, image),
-            "text": self._regression(data.text, text),
+        self.projections = {  # ridge regressions on the raw features (DLFH_algo.m)
+            "image": ridge(self.features(data.image, "image"), image, p.ridge),
+            "text": ridge(self.features(data.text, "text"), text, p.ridge),
         }
-
-    def _regression(self, features: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """(M^T M + gamma I)^-1 M^T B on the raw features (``DLFH_algo.m``), by Cholesky
-        as MATLAB's backslash solves a symmetric positive-definite system, else by the
-        symmetric-indefinite factorisation it falls back to."""
-        m = features.astype(np.float64)
-        gram = m.T @ m + self.params.ridge * np.eye(m.shape[1])
-        try:
-            return scipy.linalg.solve(gram, m.T @ codes, assume_a="pos")
-        except np.linalg.LinAlgError:
-            return scipy.linalg.solve(gram, m.T @ codes, assume_a="sym")
 
     def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
         """The raw features: the code's hash functions do not centre them."""

@@ -57,9 +57,8 @@ import numpy as np
 import scipy.linalg
 
 from cmhbench.data import Modality, PairedSet
-from cmhbench.errors import CmhbenchError
-from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
-from cmhbench.methods._shallow import signs, training_labels
+from cmhbench.method import MethodInfo, hyperparameter
+from cmhbench.methods._shallow import LinearHash, signs, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "FOMH official code (lxuu306/FOMH), demo_FOMH.m"
@@ -99,7 +98,7 @@ def rbf_features(points: np.ndarray, anchors: np.ndarray, width: float) -> np.nd
 
 
 @register_method("fomh")
-class FOMH(Method):
+class FOMH(LinearHash):
     """Online supervised codes from chunks of labelled pairs, kernel hash functions."""
 
     info = MethodInfo(
@@ -122,7 +121,7 @@ class FOMH(Method):
         rows = rng.choice(n, min(p.anchors, n), replace=False)
         self.anchors = {m: data.features(m)[rows].astype(np.float64) for m in ("image", "text")}
         self.widths = {"image": p.image_width, "text": p.text_width}
-        phis = [self._features(data.features(m), m).T for m in ("image", "text")]  # p x n
+        phis = [self.features(data.features(m), m).T for m in ("image", "text")]  # p x n
         b = min(p.chunk, n)
         codes = signs(rng.uniform(-1, 1, (bits, b)))
         auxiliary = signs(rng.uniform(-1, 1, (bits, b)))
@@ -166,7 +165,9 @@ class FOMH(Method):
                     self._objective(codes, surrogate, similarity, projections, chunk, weights)
                 )
             code_sums, grams = sums, chunk_grams  # the last round's W-step sums, as the code
-        self.projections = dict(zip(("image", "text"), projections, strict=True))
+        self.projections = {  # W^T: LinearHash encodes features(x) @ W^T
+            m: w.T for m, w in zip(("image", "text"), projections, strict=True)
+        }
 
     def _objective(
         self,
@@ -191,10 +192,6 @@ class FOMH(Method):
             + p.gamma * sum(np.sum(w**2) for w in projections)
         )
 
-    def _features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
+    def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
+        """The hash function's inputs: RBF features on the anchors, and a constant 1."""
         return rbf_features(raw, self.anchors[modality], self.widths[modality])
-
-    def encode(self, features: np.ndarray, modality: Modality) -> np.ndarray:
-        if not hasattr(self, "projections"):
-            raise CmhbenchError("fomh: encode() called before fit()")
-        return as_sign_codes(self._features(features, modality) @ self.projections[modality].T)

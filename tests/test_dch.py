@@ -8,7 +8,8 @@ import pytest
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
-from cmhbench.methods.dch import DCH, discrete_codes, ridge
+from cmhbench.methods._shallow import ridge
+from cmhbench.methods.dch import DCH, discrete_codes
 
 
 def labelled_views(n=40, dx=7, dy=50, classes=4):

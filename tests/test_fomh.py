@@ -68,8 +68,8 @@ def test_two_chunks_of_two_rounds_are_solveFOMH_m():
             r1, r2 = np.linalg.norm(bt - w1 @ x1), np.linalg.norm(bt - w2 @ x2)
             mu1, mu2 = r1 / (r1 + r2), r2 / (r1 + r2)
         bx1p, bx2p, xx1p, xx2p = bx1, bx2, xx1, xx2
-    assert np.allclose(method.projections["image"], w1)
-    assert np.allclose(method.projections["text"], w2)
+    assert np.allclose(method.projections["image"], w1.T)  # stored as W^T
+    assert np.allclose(method.projections["text"], w2.T)
     codes = method.encode(data.text, "text")
     assert np.array_equal(codes, np.where(w2 @ p2 >= 0, 1, -1).T)
 

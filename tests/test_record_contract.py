@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from reference_grid import REFERENCE_CELLS, REFERENCE_GRID
 
 from cmhbench.run import executors
 from cmhbench.run.config import GridSpec
@@ -17,12 +18,6 @@ from cmhbench.store import records
 from cmhbench.store.schema import SCHEMA_VERSION, CellSpec, canonical_hash, migrate
 
 REFERENCE = Path(__file__).parent.parent / "results" / "reference"
-REFERENCE_GRID = dict(
-    methods=["cvh", "triplet", "djsrh", "jdsh", "dgcpn", "ucch", "dcmh", "acmr", "ssah"],
-    datasets=["synthetic", "uci-mfeat"],
-    bits=[16, 32, 64, 128],
-    seeds=[0, 1, 2],
-)
 
 
 def schema_1(record: dict) -> dict:
@@ -91,4 +86,4 @@ def test_the_reference_grid_is_complete_under_the_current_code(tmp_path, monkeyp
     found = run_grid(
         GridSpec(**REFERENCE_GRID, out=tmp_path / "reference", device="cpu", progress=False)
     )
-    assert len(found) == 216
+    assert len(found) == REFERENCE_CELLS

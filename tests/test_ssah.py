@@ -8,8 +8,9 @@ import torch
 from cmhbench.datasets import load_dataset
 from cmhbench.errors import CmhbenchError
 from cmhbench.methods._losses import pairwise_likelihood
-from cmhbench.methods._ssah_nets import FeatureLRN, MultiScaleText
-from cmhbench.methods.ssah import SSAH
+from cmhbench.methods._nets import normal_init_, start_training
+from cmhbench.methods._ssah_nets import FeatureLRN, MultiScalePools, MultiScaleText
+from cmhbench.methods.ssah import SSAH, SSAHTraining
 
 SMALL = dict(hidden=256, semantic_dim=64, steps_per_pass=2)
 
@@ -32,16 +33,64 @@ def test_feature_lrn_is_tensorflows_formula():
 
 
 def test_multiscale_text_channels():
-    fusion = MultiScaleText(60, (1, 2, 3, 6, 10, 20), init_std=0.01)
-    assert fusion.widths == [5, 10, 15, 30, 50]  # a 100-wide pool does not fit 60 values
-    assert fusion.out_dim == 60 * 6
+    pools = MultiScalePools(60, (1, 2, 3, 6, 10, 20), init_std=0.01)
+    assert pools.widths == [5, 10, 15, 30, 50]  # a 100-wide pool does not fit 60 values
+    assert pools.out_dim == 60 * 6
     constant = torch.full((2, 60), 3.0)
     with torch.no_grad():
-        fusion.weights.fill_(1.0)
-        assert torch.allclose(fusion(constant), torch.full((2, 360), 3.0))
-        fusion.weights.fill_(-1.0)
-        out = fusion(constant)
+        pools.weights.fill_(1.0)
+        assert torch.allclose(pools.fused(constant), torch.full((2, 360), 3.0))
+        pools.weights.fill_(-1.0)
+        out = pools.fused(constant)
     assert torch.equal(out[:, :60], constant) and torch.equal(out[:, 60:], torch.zeros(2, 300))
+
+
+def test_resize_matrices_are_pytorchs_linear_resize():
+    pools = MultiScalePools(76, (1, 3), init_std=0.01)
+    pooled = torch.randn(4, 1, 76 // 15)
+    expected = torch.nn.functional.interpolate(pooled, size=76, mode="linear").squeeze(1)
+    assert torch.allclose(pooled.squeeze(1) @ pools.resize(1), expected, atol=1e-6)
+
+
+def test_factorised_text_layer_equals_the_layer_on_the_fused_vector():
+    """Values and gradients of linear(fusion(x)), with the linear layer's weights."""
+    torch.manual_seed(0)
+    pools = MultiScalePools(76, (1, 2, 3, 6, 10), init_std=0.01)
+    with torch.no_grad():
+        pools.weights.copy_(torch.tensor([0.5, -0.3, 1.2, 0.7, 0.9]))
+    linear = torch.nn.Linear(pools.out_dim, 32)
+    factorised = MultiScaleText(pools, linear)
+    x = torch.randn(8, 76)
+    ours = factorised(x)
+    direct = linear(pools.fused(x))
+    assert torch.allclose(ours, direct, atol=1e-6)
+    ours_grads = torch.autograd.grad(ours.pow(2).sum(), [*factorised.blocks, pools.weights])
+    direct_grads = torch.autograd.grad(direct.pow(2).sum(), [linear.weight, pools.weights])
+    assert torch.allclose(torch.cat(ours_grads[:-1], dim=1), direct_grads[0], atol=1e-5)
+    assert torch.allclose(ours_grads[-1], direct_grads[1], atol=1e-5)
+
+
+def test_factorised_text_layer_draws_the_linear_layers_initial_weights():
+    pools = MultiScalePools(60, (1, 2), init_std=0.01)
+    linear = torch.nn.Linear(pools.out_dim, 16)
+    factorised = MultiScaleText(pools, torch.nn.Linear(pools.out_dim, 16))
+    torch.manual_seed(3)
+    normal_init_(linear, 0.01)
+    torch.manual_seed(3)
+    normal_init_(factorised, 0.01)
+    assert torch.equal(torch.cat(list(factorised.blocks), dim=1), linear.weight)
+    assert torch.equal(factorised.bias, linear.bias)
+
+
+def test_label_network_outputs_per_distinct_label_vector_equal_a_full_forward():
+    data = load_dataset("uci-mfeat")  # single-label: at most 10 distinct vectors a batch
+    method = SSAH(16, **SMALL)
+    generator, tensors = start_training(method, data.part("train", with_labels=True), "cpu", 0)
+    training = SSAHTraining(method.params, 16, tensors, generator, method.device)
+    batch = torch.arange(0, 1800, 14)
+    direct = training.nets["label"].outputs(tensors["labels"][batch])
+    for ours, full in zip(training._label_outputs(batch), direct, strict=True):
+        assert torch.allclose(ours, full, atol=1e-6)
 
 
 def test_pairwise_likelihood_by_hand():
@@ -82,3 +131,23 @@ def test_adversarial_loss_reaches_modality_networks_only_in_the_default_mode(
 def test_unknown_mode_is_one_clear_error():
     with pytest.raises(CmhbenchError, match="adversarial must be one of paper, code"):
         SSAH(16, adversarial="both")
+
+
+@pytest.mark.parametrize("adam_steps", ["per-network", "shared"])
+def test_adam_step_counts_per_network_or_shared_like_the_codes_one_optimiser(adam_steps):
+    data = load_dataset("synthetic").part("train", with_labels=True)
+    method = SSAH(16, adam_steps=adam_steps, **SMALL)
+    generator, tensors = start_training(method, data, "cpu", 0)
+    training = SSAHTraining(method.params, 16, tensors, generator, method.device)
+    steps = max(len(data) // 128, SMALL["steps_per_pass"])  # one pass
+    for name in ("label", "discriminator", "image", "text"):
+        training._run_stage(name, passes=1, lr=1e-4, min_passes=0, epoch=0)
+
+    def count(name: str) -> int:
+        optimiser = training.optimisers[name]
+        return int(optimiser.state[optimiser.param_groups[0]["params"][0]]["step"])
+
+    expected = {"label": 1, "image": 2, "text": 3} if adam_steps == "shared" else {}
+    for name in ("label", "image", "text"):
+        assert count(name) == steps * expected.get(name, 1), name
+    assert count("discriminator") == steps

@@ -135,9 +135,10 @@ def _fastest(kept: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
 
 
 def _row(label: str, r: dict[str, Any], baseline: dict[str, Any] | None) -> str:
+    gpu = "" if r["peak_gpu_mb"] is None else f" {r['peak_gpu_mb']:>9.0f}"
     row = (
         f"{label:<18} {r['n_train']:>6} {r['fit_s']:>9.1f} {r['encode_s']:>9.2f} "
-        f"{r['peak_mb']:>9.0f} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
+        f"{r['peak_mb']:>9.0f}{gpu} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
         f"{r['codes_sha256'][:12]}"
     )
     if baseline is None:
@@ -204,8 +205,9 @@ def methods_benchmark(
     first = next(iter(results.values()))
     settings = " ".join(sets) or "each method's defaults"
     click.echo(f"{dataset}, {bits} bits, on {first['device']}; settings: {settings}")
+    gpu = "" if first["peak_gpu_mb"] is None else f" {'GPU MiB':>9}"
     click.echo(
-        f"{'method':<18} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9} "
+        f"{'method':<18} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9}{gpu} "
         f"{'mAP i2t':>8} {'mAP t2i':>8}  codes"
     )
     for run, r in results.items():
