@@ -6,6 +6,12 @@ matrix-vector product; here the problems advance together, so an iteration is on
 matrix product for all of them, while each keeps its own curvature pairs, step length
 and stopping test (the problems do not mix: the result for each column is what an
 L-BFGS run on that column alone would give, up to the line search's rules).
+Measured on MTFH's problems at MIRFlickr-25K's supervised size (5,000 x 500 kernel,
+2 cores): scipy's L-BFGS-B, one column at a time with minFunc's 100 corrections, took
+14.3 s per column against 2.3 s here (same run) and gave the same training signs on
+99.95% of the bits; one L-BFGS-B run over all columns at once (their sum) shares a
+line search and curvature pairs, stops at 500 iterations short of convergence, and
+agrees on 95% (uci-mfeat, 32 columns).
 
 The method is standard L-BFGS (Nocedal and Wright, Numerical Optimization, 2nd ed.,
 Algorithm 7.4 and 7.5) with a backtracking Armijo line search, minFunc's first step
