@@ -11,7 +11,8 @@ import torch
 from PIL import Image
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.features.backbones import get_backbone
+from cmhbench.features.backbones import build
+from cmhbench.features.catalogue import get_backbone
 from cmhbench.features.images import CROP, MEAN, STD, preprocess, resized_size
 from cmhbench.features.weights import load_backbone
 
@@ -34,7 +35,7 @@ def test_vgg19_has_torchvision_s_parameter_names_and_shapes():
     for index, fan_in, out in LINEARS:
         expected[f"classifier.{index}.weight"] = (out, fan_in)
         expected[f"classifier.{index}.bias"] = (out,)
-    found = {key: tuple(value.shape) for key, value in VGG19.build().state_dict().items()}
+    found = {key: tuple(value.shape) for key, value in build(VGG19).state_dict().items()}
     assert found == expected
 
 
@@ -86,7 +87,7 @@ def test_bad_weights_are_one_clear_error(tmp_path, monkeypatch):
     text.write_text("not weights")
     with pytest.raises(CmhbenchError, match=r"notes\.pth: not a torch weights file"):
         load_backbone(VGG19, str(text))
-    state = VGG19.build().state_dict()
+    state = build(VGG19).state_dict()
     torch.save({key: value for key, value in state.items() if "classifier.6" not in key}, text)
     with pytest.raises(
         CmhbenchError, match=r"not torchvision's vgg19 weights \(missing \['classifier.6"

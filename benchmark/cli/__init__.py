@@ -1,5 +1,5 @@
 """The ``cmhbench`` command line: one group, one module per command group
-(``listing``, ``run``, ``evaluate``, ``results``).
+(``listing``, ``run``, ``evaluate``, ``results``, ``features``).
 
 Results go to files, summaries to stdout, logs and progress to stderr. Errors a
 user can fix end in one line on stderr and exit status 1 (2 for usage errors).
@@ -16,6 +16,7 @@ import click
 
 from cmhbench import __version__
 from cmhbench.cli.evaluate import eval_command
+from cmhbench.cli.features import features_command
 from cmhbench.cli.listing import list_command
 from cmhbench.cli.results import cells_command, plot_command, table_command
 from cmhbench.cli.run import run_command
@@ -70,6 +71,7 @@ for _command in (
     table_command,
     cells_command,
     plot_command,
+    features_command,
 ):
     cli.add_command(_command)
 

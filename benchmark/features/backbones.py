@@ -12,18 +12,10 @@ without its last layer, in eval mode) are fc7's output after its ReLU, 4,096-d.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from cmhbench.errors import UnknownNameError
-
-# torchvision's configuration "E": output channels of each 3x3 convolution, "M" a pool
-VGG19_LAYERS: tuple[int | str, ...] = (
-    *(64, 64, "M", 128, 128, "M"),
-    *(256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"),
-)
+from cmhbench.features.catalogue import Backbone
 
 
 class VGG(nn.Module):
@@ -44,7 +36,7 @@ class VGG(nn.Module):
         self.features = nn.Sequential(*modules)
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
         self.classifier = nn.Sequential(
-            nn.Linear(512 * 7 * 7, 4096),
+            nn.Linear(channels * 7 * 7, 4096),
             nn.ReLU(),
             nn.Dropout(),
             nn.Linear(4096, 4096),
@@ -72,35 +64,6 @@ class VGG(nn.Module):
                 nn.init.zeros_(parameter)
 
 
-@dataclass(frozen=True)
-class Backbone:
-    """A named image backbone: how to build it, its output, its weight file."""
-
-    name: str
-    layers: tuple[int | str, ...]
-    layer: str
-    dim: int
-    weights_file: str  # the file name torchvision's download saves in the hub cache
-    weights_url: str
-
-    def build(self) -> VGG:
-        return VGG(self.layers)
-
-
-BACKBONES = {
-    "vgg19": Backbone(
-        name="vgg19",
-        layers=VGG19_LAYERS,
-        layer="fc7 (after its ReLU)",
-        dim=4096,
-        weights_file="vgg19-dcbb9e9d.pth",
-        weights_url="https://download.pytorch.org/models/vgg19-dcbb9e9d.pth",
-    ),
-}
-
-
-def get_backbone(name: str) -> Backbone:
-    try:
-        return BACKBONES[name]
-    except KeyError:
-        raise UnknownNameError("backbone", name, BACKBONES) from None
+def build(backbone: Backbone) -> VGG:
+    """``backbone``'s network, with PyTorch's default initialisation."""
+    return VGG(backbone.layers)

@@ -10,7 +10,8 @@ from typing import Any
 import torch
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.features.backbones import VGG, Backbone
+from cmhbench.features.backbones import VGG, build
+from cmhbench.features.catalogue import Backbone
 
 RANDOM = "random"
 
@@ -29,7 +30,7 @@ def load_backbone(
     Raises:
         CmhbenchError: no weights file, or a file that is not this backbone's weights.
     """
-    model = backbone.build()
+    model = build(backbone)
     if weights == RANDOM:
         generator = torch.Generator().manual_seed(seed)
         model.initialise(generator)

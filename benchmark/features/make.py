@@ -1,0 +1,96 @@
+"""One raw data set to one feature file the suite reads, with a JSON sidecar saying
+how it was made."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cmhbench.features.catalogue import get_backbone
+from cmhbench.features.extract import extract
+from cmhbench.features.images import CROP, MEAN, RESIZE, STD
+from cmhbench.features.layouts import read_generic
+from cmhbench.features.texts import bag_of_words, vocabulary
+from cmhbench.features.weights import load_backbone
+from cmhbench.store.records import atomic_write_bytes
+
+PREPROCESSING = (
+    f"RGB; shorter side resized to {RESIZE} (bilinear, PIL), centre crop {CROP}x{CROP}, "
+    f"[0, 1] scaled, normalised with mean {list(MEAN)} and std {list(STD)}"
+)
+
+
+def make_generic(
+    raw: Path,
+    out: Path,
+    *,
+    backbone: str = "vgg19",
+    weights: str | None = None,
+    seed: int = 0,
+    vocabulary_size: int = 1000,
+    device: str = "cpu",
+    batch_size: int = 32,
+    workers: int = 1,
+    progress: bool = True,
+) -> Path:
+    """Features of a data set in the generic layout (:mod:`cmhbench.features.layouts`)
+    as ``OUT/<raw folder name>.npz`` (keys image, text, labels: the suite's own file
+    format) beside ``<name>.json``; returns the .npz path. Items whose image cannot be
+    decoded are left out of all three arrays."""
+    items = read_generic(raw)
+    chosen = get_backbone(backbone)
+    model, made = load_backbone(chosen, weights, seed)
+    listing = "\n".join(str(path.relative_to(raw)) for path in items.images).encode()
+    manifest = {"backbone": backbone, **made, "items_sha256": hashlib.sha256(listing).hexdigest()}
+    found = extract(
+        items.images,
+        model,
+        out / f".{raw.name}-chunks",
+        manifest,
+        batch_size=batch_size,
+        device=device,
+        workers=workers,
+        progress=progress,
+    )
+    keep = np.setdiff1d(np.arange(len(items.images)), found.unreadable)
+    texts = [items.texts[i] for i in keep]
+    words = vocabulary(texts, vocabulary_size)
+    buffer = io.BytesIO()
+    text = bag_of_words(texts, words)
+    np.savez(buffer, image=found.features, text=text, labels=items.labels[keep])
+    path = out / f"{raw.name}.npz"
+    atomic_write_bytes(path, buffer.getvalue())
+    sidecar = {
+        "layout": "generic",
+        "raw": str(raw),
+        "items": len(keep),
+        "dropped": [
+            {"position": int(i), "image": str(items.images[i].relative_to(raw))}
+            for i in found.unreadable
+        ],
+        "image": {
+            "backbone": backbone,
+            "layer": chosen.layer,
+            "dim": chosen.dim,
+            **made,
+            "preprocessing": PREPROCESSING,
+        },
+        "text": {
+            "rule": f"binary bag of words over the {len(words)} words in most texts",
+            "vocabulary": words,
+        },
+        "labels": items.label_names,
+        "software": _versions(),
+    }
+    atomic_write_bytes(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
+    return path
+
+
+def _versions() -> dict[str, Any]:
+    return {package: version(package) for package in ("cmhbench", "torch", "numpy", "pillow")}
