@@ -62,3 +62,9 @@ def test_methods_benchmark_against_an_unknown_revision_is_one_clear_error():
     )
     assert finished.returncode != 0
     assert finished.stderr.strip().splitlines()[-1].startswith("Error: --against no-such-rev:")
+
+
+def test_features_benchmark_compares_decoding_workers_with_none():
+    out = perf("features", "--images", "4", "--batch-size", "2")
+    assert "0 decoding worker(s):" in out and "1 decoding worker(s):" in out
+    assert "network busy" in out and "worker(s) against none" in out

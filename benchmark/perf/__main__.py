@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cmhbench.perf.features import features_benchmark
 from cmhbench.perf.grid import grid_benchmark
 from cmhbench.perf.load import load_benchmark
 from cmhbench.perf.methods import methods_benchmark
@@ -21,6 +22,7 @@ perf.add_command(ucch_benchmark, "ucch")
 perf.add_command(load_benchmark, "load")
 perf.add_command(grid_benchmark, "grid")
 perf.add_command(methods_benchmark, "methods")
+perf.add_command(features_benchmark, "features")
 
 if __name__ == "__main__":
     perf()
