@@ -156,9 +156,15 @@ def grid_state(found: list[dict[str, Any]]) -> str:
         )
     else:
         text += ", every cell run"
-    devices = Counter(str(record.get("device", "unknown")).split(":")[0] for record in found)
-    made = ", ".join(f"{device} ({n} cells)" for device, n in sorted(devices.items()))
+    devices = Counter(_device(record) for record in found)
+    made = ", ".join(f"{device} ({n} cells)" for device, n in devices.most_common())
     return f"{text}. Made on: {made}. {CVH_NOTE}"
+
+
+def _device(record: dict[str, Any]) -> str:
+    """'cpu', or the GPU's model."""
+    kind = str(record.get("device", "unknown")).split(":")[0]
+    return str(record["device_name"]) if kind == "cuda" else kind
 
 
 def readmes(found: list[dict[str, Any]], texts: dict[Path, str]) -> dict[Path, str]:
