@@ -25,26 +25,39 @@ def every_code(bits: int) -> np.ndarray:
     return np.array(list(itertools.product([-1, 1], repeat=bits)), dtype=np.int8)
 
 
+def one_hot(classes: np.ndarray, count: int) -> np.ndarray:
+    return np.eye(count, dtype=np.uint8)[classes]
+
+
 def test_balanced_and_constant_codes():
-    balanced = health.code_set_health(np.tile(every_code(4), (3, 1)))
-    assert balanced == {"items": 48, "distinct": 16, "bit_balance": 0.0, "constant_bits": 0}
-    assert not health.is_degenerate(balanced, bits=4)
-    constant = health.code_set_health(np.zeros((50, 8), dtype=np.int8))  # 0/1 codes
-    assert constant == {"items": 50, "distinct": 1, "bit_balance": 1.0, "constant_bits": 8}
-    assert health.is_degenerate(constant, bits=8)
+    labels = one_hot(np.arange(48) % 4, 4)
+    balanced = health.code_set_health(np.tile(every_code(4), (3, 1)), labels)
+    assert balanced == {
+        "items": 48,
+        "label_sets": 4,
+        "distinct": 16,
+        "bit_balance": 0.0,
+        "constant_bits": 0,
+    }
+    assert not health.is_degenerate(balanced)
+    constant = health.code_set_health(np.zeros((48, 8), dtype=np.int8), labels)
+    assert constant["distinct"] == 1 and constant["bit_balance"] == 1.0
+    assert constant["constant_bits"] == 8 and health.is_degenerate(constant)
 
 
-def test_the_rule_s_two_thresholds():
+def test_the_rule_takes_the_smaller_of_1_percent_and_the_label_sets():
     codes = np.tile(every_code(3), (125, 1))  # 1,000 items, 8 distinct codes
-    spread = np.hstack([codes, np.ones((1000, 3), np.int8)])  # 3 of 6 bits constant
-    stats = health.code_set_health(spread)
-    assert stats["constant_bits"] == 3 and stats["bit_balance"] == 0.5
-    assert health.is_degenerate(stats, bits=6)  # 8 distinct codes < 1% of 1,000
-    many = np.vstack([every_code(4)] * 62 + [every_code(4)[:8]])  # 1,000 items, 16 codes
-    half = np.hstack([many, np.ones((1000, 4), np.int8)])  # exactly half constant
-    assert not health.is_degenerate(health.code_set_health(half), bits=8)
-    more = np.hstack([many[:, :3], np.ones((1000, 4), np.int8)])  # 4 of 7 constant, 8 codes
-    assert health.is_degenerate(health.code_set_health(more), bits=7)
+    many_labels = one_hot(np.arange(1000) % 20, 20)  # 20 label sets: 1% (10) is smaller
+    assert health.is_degenerate(health.code_set_health(codes, many_labels))
+    few_labels = one_hot(np.arange(1000) % 8, 8)  # one code per class: as good as it gets
+    assert not health.is_degenerate(health.code_set_health(codes, few_labels))
+    two = np.hstack([np.tile([[1], [-1]], (500, 1)), np.ones((1000, 7), np.int8)])
+    stats = health.code_set_health(two, few_labels)  # 2 codes for 8 classes, 7 bits constant
+    assert stats["distinct"] == 2 and stats["constant_bits"] == 7
+    assert health.is_degenerate(stats)
+    spread = np.hstack([np.tile(every_code(4), (63, 1))[:1000], np.ones((1000, 12), np.int8)])
+    stats = health.code_set_health(spread, many_labels)  # 12 of 16 bits constant, 16 codes
+    assert stats["constant_bits"] == 12 and not health.is_degenerate(stats)
 
 
 def test_floors_are_the_constant_codes_score_and_a_random_ranking_s_expectation():
@@ -83,7 +96,7 @@ def test_every_table_format_marks_the_collapsed_cell_and_explains_the_mark():
     assert "0.355 ± 0.205+!" in console and "0.700 ± 0.000* " in console
     assert "! codes degenerate in at least one seed" in console
     markdown = render(table, "markdown")
-    assert "<u>0.355 ± 0.205</u>!" in markdown and "half of its bits constant" in markdown
+    assert "<u>0.355 ± 0.205</u>!" in markdown and "its distinct label sets" in markdown
     latex = render(table, "latex")
     assert r"0.355{\scriptsize$\pm$0.205}$^{!}$" in latex
     assert r"$^{!}$ codes degenerate" in latex and r"1\% of a set" in latex
@@ -121,11 +134,12 @@ def test_a_collapsed_cell_is_warned_about_listed_and_optionally_failed(collapsed
     assert found["code_health"]["degenerate"] == ["text_query", "text_retrieval"]
     assert found["code_health"]["sets"]["text_retrieval"]["distinct"] == 1
     assert found["code_health"]["sets"]["image_retrieval"]["distinct"] > 100
-    assert "degenerate codes (text query: 1 distinct code of 400, 16 of 16 bits constant" in log
+    assert "degenerate codes (text query: 1 distinct code for 400 items of" in log
+    assert "16 of 16 bits constant" in log
     assert "constant codes score 0.251 here" in log
     assert "!" in result.stdout and "codes degenerate in at least one seed" in result.stdout
     cells = CliRunner().invoke(cli, ["cells", str(out)])
-    assert " degenerate " in cells.output and "text retrieval: 1 distinct code" in cells.output
+    assert " degenerate " in cells.output and "text retrieval: 1 distinct code for" in cells.output
     assert "1 cells: 0 done, 1 degenerate" in cells.output
     failing = CliRunner().invoke(
         cli, [*args, "--set", "collapse=text", "--no-progress", "--degenerate", "fail"]
