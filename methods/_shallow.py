@@ -40,6 +40,12 @@ def ridge(inputs: np.ndarray, targets: np.ndarray, penalty: float) -> np.ndarray
     return solution if d <= n else inputs.T @ solution
 
 
+def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """||a_i - b_j||^2 as the MATLAB codes form them (``sqdist.m``, ``kernelMatrix.m``):
+    squared norms minus twice the products, so entries can dip just below 0."""
+    return (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
+
+
 def training_labels(data: PairedSet, method: str) -> np.ndarray:
     """The training pairs' multi-hot labels as float64, or one clear error when a
     supervised method is given none."""

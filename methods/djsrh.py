@@ -28,6 +28,21 @@ MIRFlickr beta 0.9, lambda1 = lambda2 = 0.1, 80 epochs (the defaults); NUS-WIDE
 beta 0.6; Wiki beta 0.3, lambda1 = lambda2 = 0.3, 200 epochs, image learning rate
 0.01. Elsewhere (the embedded data) the MIRFlickr settings apply.
 
+Collapse on inputs whose cosines are all high (measured for issue 25; the method's
+behaviour, kept). S~ is built from 2 cos - 1, so cos = 0.5 separates similar from
+dissimilar. On features whose rows all point one way (``uci-mfeat:standardize=false``:
+dense, non-negative, a large shared component) every off-diagonal entry of a batch's S
+is positive (mean +1.1 to +1.5 on fac-fou, fac-kar, zer-mor, mor-fac), so equal codes
+(B B^T = 1) fit S better than class-structured ones (MSE 0.01-0.24 against 3.7-5.5)
+and training converges to them: at 16 bits, seed 0, the text codes collapse to one
+code on 23 of the 30 raw view pairs and the image codes on 10 (26 pairs degenerate
+under the code-health rule). The authors' loop
+(``train.py`` at 6041c2d on the CPU, same arrays, the AlexNet replaced by the
+feature-input hash layer) collapses the same way on the pairs tried (fac-fou, fac-kar).
+Standardised inputs (``uci-mfeat``'s default) centre the cosines: 19-44% of S's entries
+are positive, equal codes fit worse (MSE 2.0-5.4 against 0.46-3.3), and all 30 pairs
+give healthy codes. Code health (``cmhbench.health``) flags a collapsed cell.
+
 Deviations: none in the loss. The split is the suite's (DJSRH samples queries and
 training items per label, unseeded; ``per_label=Q,T`` offers that scheme).
 """

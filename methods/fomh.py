@@ -58,7 +58,7 @@ import scipy.linalg
 
 from cmhbench.data import Modality, PairedSet
 from cmhbench.method import MethodInfo, hyperparameter
-from cmhbench.methods._shallow import LinearHash, signs, training_labels
+from cmhbench.methods._shallow import LinearHash, signs, squared_distances, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "FOMH official code (lxuu306/FOMH), demo_FOMH.m"
@@ -91,8 +91,7 @@ def ridge_projection(
 def rbf_features(points: np.ndarray, anchors: np.ndarray, width: float) -> np.ndarray:
     """[exp(-||x - a_j||^2 / (2 width^2))]_j with a constant 1 appended, one row per
     point (``demo_FOMH.m``; squared distances as ``sqdist.m`` forms them)."""
-    points = points.astype(np.float64)
-    squared = (points**2).sum(1)[:, None] + (anchors**2).sum(1)[None, :] - 2 * points @ anchors.T
+    squared = squared_distances(points.astype(np.float64), anchors)
     kernel = np.exp(-np.maximum(squared, 0.0) / (2 * width**2))
     return np.hstack([kernel, np.ones((len(points), 1))])
 

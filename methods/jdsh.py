@@ -37,6 +37,14 @@ w_l 0.2 (mu, k, w_h, learning rates, batch and epochs equal MIRFlickr's). Networ
 in DJSRH's feature-input version: a hash layer on the image features, text
 d_y -> 4096 -> L.
 
+Collapse on raw ``uci-mfeat`` views (issue 25): JDSH's S' mixes the same 2 cos - 1
+similarities as DJSRH's target, so it shares DJSRH's failure on inputs whose cosines
+are all high (see the DJSRH module): on ``uci-mfeat:standardize=false``, pair fou-fac,
+16 bits, both modalities end with one code, here and in the authors' loop
+(``JDSH.py`` at caa8224 with ``config/JDSH_MIRFlickr.json``, 300 epochs, on the CPU,
+same arrays, the AlexNet replaced by the feature-input hash layer). The behaviour is
+the method's: kept, and flagged by code health.
+
 Deviations: the official code reports the best test-set mAP seen during training;
 here the last epoch is evaluated.
 """

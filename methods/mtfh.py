@@ -77,7 +77,7 @@ from cmhbench.data import Modality, PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, MethodInfo, as_sign_codes, hyperparameter
 from cmhbench.methods._batched_lbfgs import minimize_columns
-from cmhbench.methods._shallow import signs, training_labels
+from cmhbench.methods._shallow import signs, squared_distances, training_labels
 from cmhbench.registry import register_method
 
 DEMO = "MTFH official code (starxliu/MTFH), MTFH_demo.m"
@@ -136,11 +136,6 @@ def residual_norm(
     cross = np.sum((labels.T @ left) * (labels.T @ right))
     codes = np.sum((left.T @ left) * (right.T @ right))
     return float(np.sum(label_gram**2) - 2 * cross / q + codes / q**2)
-
-
-def squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """||a_i - b_j||^2 as ``kernelMatrix.m`` forms them (norms minus twice the products)."""
-    return (a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T
 
 
 def kernel_logistic_regressions(

@@ -147,7 +147,10 @@ def grid_state(found: list[dict[str, Any]]) -> str:
     for cell in states:
         if cell.state in ("missing", "running"):  # a claim is no result
             to_run[cell.method] = to_run.get(cell.method, 0) + 1
-    text = f"Grid state: {len(states)} cells, {counts['done']} done, {counts['failed']} failed"
+    done = counts["done"] + counts["degenerate"]
+    text = f"Grid state: {len(states)} cells, {done} done, {counts['failed']} failed"
+    if counts["degenerate"]:
+        text += f" ({counts['degenerate']} done cells have degenerate codes)"
     if to_run:
         pending = ", ".join(f"{method} ({n})" for method, n in to_run.items())
         text += (

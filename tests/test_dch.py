@@ -3,23 +3,20 @@ the files have them) and lands near their Octave run on uci-mfeat."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
+import toy_views
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.methods._shallow import ridge
 from cmhbench.methods.dch import DCH, discrete_codes
 
-
-def labelled_views(n=40, dx=7, dy=50, classes=4):
-    rng = np.random.default_rng(5)
-    labels = np.zeros((n, classes), np.uint8)
-    labels[np.arange(n), rng.integers(0, classes, n)] = 1
-    labels[rng.random(n) < 0.3, 1] = 1
-    image = rng.standard_normal((n, dx)) + labels @ rng.normal(size=(classes, dx))
-    text = rng.standard_normal((n, dy)) + labels @ rng.normal(size=(classes, dy))
-    return PairedSet(image.astype(np.float32), text.astype(np.float32), labels)
+labelled_views = partial(
+    toy_views.labelled_views, n=40, dx=7, dy=50, classes=4, seed=5, extra_label=1, signal=1.0
+)
 
 
 def rrc(a, y, lam):

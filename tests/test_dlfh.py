@@ -3,8 +3,11 @@ lands near their Octave run on uci-mfeat."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
+import toy_views
 from scipy.special import expit
 
 from cmhbench.data import PairedSet
@@ -14,14 +17,9 @@ from cmhbench.methods.dlfh import DLFH, update_columns
 LAMBDA = 8.0
 
 
-def labelled_views(n=40, dx=7, dy=5, classes=4):
-    rng = np.random.default_rng(3)
-    labels = np.zeros((n, classes), np.uint8)
-    labels[np.arange(n), rng.integers(0, classes, n)] = 1
-    labels[rng.random(n) < 0.3, 0] = 1  # some items carry two labels
-    image = rng.standard_normal((n, dx)) + labels @ rng.normal(size=(classes, dx))
-    text = rng.standard_normal((n, dy)) + labels @ rng.normal(size=(classes, dy))
-    return PairedSet(image.astype(np.float32), text.astype(np.float32), labels)
+labelled_views = partial(
+    toy_views.labelled_views, n=40, dx=7, dy=5, classes=4, seed=3, extra_label=0, signal=1.0
+)
 
 
 def update_column_u(u, v, s, sc, bit, lam, m):

@@ -3,8 +3,11 @@ into the database modality's code space."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
+import toy_views
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
@@ -13,14 +16,9 @@ from cmhbench.methods.mtfh import MTFH, residual_norm
 ALPHA, BETA = 0.5, 0.1
 
 
-def labelled_views(n=20, dx=6, dy=5, classes=3):
-    rng = np.random.default_rng(4)
-    labels = np.zeros((n, classes), np.uint8)
-    labels[np.arange(n), rng.integers(0, classes, n)] = 1
-    labels[rng.random(n) < 0.3, 0] = 1
-    image = rng.standard_normal((n, dx)) + 2 * labels @ rng.normal(size=(classes, dx))
-    text = rng.standard_normal((n, dy)) + 2 * labels @ rng.normal(size=(classes, dy))
-    return PairedSet(image.astype(np.float32), text.astype(np.float32), labels)
+labelled_views = partial(
+    toy_views.labelled_views, n=20, dx=6, dy=5, classes=3, seed=4, extra_label=0, signal=2.0
+)
 
 
 def sign(x):

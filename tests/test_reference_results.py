@@ -50,6 +50,15 @@ def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
     assert f"Grid state: {REFERENCE_CELLS} cells" in local and "Made on: cpu" in local
 
 
+def test_the_robustness_page_is_what_its_records_give():
+    spec = importlib.util.spec_from_file_location("robust", RESULTS / "summarise_robustness.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (RESULTS / "robustness" / "README.md").read_text(encoding="utf-8")
+    assert committed == module.page(), "results/robustness/README.md is stale: rewrite it"
+    assert "| fac -> kar |" in committed and "## Degenerate codes" in committed
+
+
 @pytest.mark.parametrize("revision", ["0123abcd-dirty", None])
 def test_regenerate_refuses_to_run_cells_from_an_uncommitted_tree(regenerate, revision):
     with pytest.raises(regenerate.click.ClickException, match="commit first"):

@@ -11,6 +11,7 @@ from cmhbench.cli.options import int_list
 from cmhbench.errors import CmhbenchError
 
 if TYPE_CHECKING:
+    from cmhbench.health import DegeneratePolicy
     from cmhbench.store.schema import Record
 from cmhbench.run.config import MAX_BITS, MAX_SEED, split_names
 
@@ -80,6 +81,13 @@ def _filters(function: Any) -> Any:
 @_filters
 @click.option("--with-published", is_flag=True, help="Add published numbers as marked rows.")
 @click.option("--no-std", is_flag=True, help="Means only, without the standard deviation.")
+@click.option(
+    "--degenerate",
+    type=click.Choice(["flag", "fail"]),
+    default="flag",
+    show_default=True,
+    help="Cells whose codes collapsed: marked '!', or counted as failed seeds.",
+)
 @click.option("--precision", type=click.IntRange(1, 6), default=3, show_default=True)
 @click.option("--caption", default=None, help="LaTeX caption.")
 @click.option("--label", default=None, help="LaTeX label.")
@@ -93,6 +101,7 @@ def table_command(
     bits: str | None,
     with_published: bool,
     no_std: bool,
+    degenerate: DegeneratePolicy,
     precision: int,
     caption: str | None,
     label: str | None,
@@ -101,7 +110,8 @@ def table_command(
     """Paper-layout table of a results folder (default results/runs).
 
     One row per method (unsupervised, then supervised), columns dataset ->
-    direction -> bits; mean over seeds +- std; best bold, second underlined.
+    direction -> bits; mean over seeds +- std; best bold, second underlined; '!'
+    where a seed's codes collapsed (see 'cmhbench cells').
     """
     from cmhbench.report.formats import render
     from cmhbench.report.frames import records_frame
@@ -118,6 +128,7 @@ def table_command(
         bits=wanted_bits,
         with_published=with_published,
         precision=precision,
+        degenerate=degenerate,
     )
     if with_published and not table.sources:
         click.echo("note: no published numbers for these methods and datasets", err=True)
@@ -157,8 +168,9 @@ def cells_command(
     config: Path | None,
     show_all: bool,
 ) -> None:
-    """Which cells of a grid are done, failed, unreadable, running (claimed by a live
-    run, named with its host and pid) or missing.
+    """Which cells of a grid are done, degenerate (done, but the codes collapsed),
+    failed, unreadable, running (claimed by a live run, named with its host and pid)
+    or missing.
 
     The grid is the product of the lists given (or of an experiment file's);
     a list not given is every value the folder's records have.
@@ -192,7 +204,8 @@ def cells_command(
         headers = ["dataset", "method", "bits", "seed", "state", "detail"]
         click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
     counts = state_counts(states)
-    click.echo(f"{len(states)} cells: " + ", ".join(f"{n} {state}" for state, n in counts.items()))
+    shown_counts = [f"{n} {state}" for state, n in counts.items() if n or state != "degenerate"]
+    click.echo(f"{len(states)} cells: " + ", ".join(shown_counts))
 
 
 @click.command("plot")

@@ -10,12 +10,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cmhbench.errors import UnknownNameError
 from cmhbench.run.config import Option, OptionError, defaults, merged, run_options
+
+if TYPE_CHECKING:
+    from cmhbench.store.schema import Record
 
 METAVARS = {"names": "LIST", "ints": "INTS", "integer": "N", "path": "PATH", "text": "TEXT"}
 
@@ -76,18 +79,35 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     click.echo(f"records in {spec.out} (zero_relevant={spec.zero_relevant})")
     if any(record["status"] == "ok" for record in results):
         frame = records_frame(results)
-        table = build_table(frame, parse_metric("map"), methods=spec.methods)
+        table = build_table(
+            frame, parse_metric("map"), methods=spec.methods, degenerate=spec.degenerate
+        )
         click.echo(to_text(table, markdown=False), nl=False)
-    failed = [record for record in results if record["status"] != "ok"]
+    failed = [
+        record
+        for record in results
+        if record["status"] != "ok" or (spec.degenerate == "fail" and _collapsed(record))
+    ]
     for record in failed:
-        message = record["error"]["message"] if record["error"] else ""
+        message = record["error"]["message"] if record["error"] else _collapsed(record)
+        state = "degenerate" if record["status"] == "ok" else record["status"]
         click.echo(
-            f"{record['status']}: {record['dataset']}/{record['method']} {record['bits']} bits "
+            f"{state}: {record['dataset']}/{record['method']} {record['bits']} bits "
             f"seed {record['seed']}: {message}",
             err=True,
         )
     if failed:
         sys.exit(1)
+
+
+def _collapsed(record: Record) -> str:
+    """Why the record's codes are degenerate, in words; '' when they are not."""
+    from cmhbench.health import describe
+
+    found = record.get("code_health")
+    if record["status"] != "ok" or not found or not found["degenerate"]:
+        return ""
+    return describe(found, record["bits"])
 
 
 def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """A :class:`~cmhbench.report.tables.PaperTable` printed: console (plain, best marked '*',
 second '+'), GitHub markdown (bold, underlined), LaTeX (pandas Styler, booktabs, a
 ``table*`` that fits the text width) and csv (tidy, one row per cell, with mean,
-std, seeds and rank). Published rows carry a mark and a footnote citing their source.
+std, seeds, rank and degenerate seeds). Published rows carry a mark and a footnote
+citing their source; a value that averages a seed with degenerate codes
+(:mod:`cmhbench.health`) carries '!' and a footnote stating the rule.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from cmhbench.errors import CmhbenchError
+from cmhbench.health import RULE
 from cmhbench.report.names import dataset_label, method_label
 from cmhbench.report.published import source
 from cmhbench.report.tables import PaperTable
@@ -22,6 +25,11 @@ LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$
 SOURCE_MARKS = ("\u2020", "\u2021", "\u00a7", "\u00b6")  # dagger, double dagger, section, pilcrow
 LATEX_MARKS = (r"$^{\dagger}$", r"$^{\ddagger}$", r"$^{\S}$", r"$^{\P}$")
 LATEX_PACKAGES = ("booktabs", "multirow", "adjustbox")
+DEGENERATE_MARK, LATEX_DEGENERATE_MARK = "!", "$^{!}$"
+DEGENERATE_NOTE = (
+    f"codes degenerate in at least one seed ({RULE}): the value may be what collapsed "
+    "codes score; 'cmhbench cells' lists these cells."
+)
 
 
 def render(
@@ -49,13 +57,20 @@ def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
 
 
 def _footnotes(
-    table: PaperTable, marks: Sequence[str], escape: Callable[[str], str] = str
+    table: PaperTable,
+    marks: Sequence[str],
+    escape: Callable[[str], str] = str,
+    degenerate_mark: str = DEGENERATE_MARK,
 ) -> list[str]:
-    """One line per published source: its mark, citation and protocol (``escape``d)."""
-    return [
+    """One line per published source (its mark, citation and protocol), and one for
+    degenerate codes when the table has any (``escape``d)."""
+    notes = [
         f"{mark} published: {escape(source(key).citation)} ({escape(source(key).protocol)})."
         for mark, key in zip(marks, table.sources, strict=False)
     ]
+    if table.has_degenerate():
+        notes.append(f"{degenerate_mark} {escape(DEGENERATE_NOTE)}")
+    return notes
 
 
 def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
@@ -80,6 +95,8 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
                 text = f"**{text}**" if place == 1 else f"<u>{text}</u>"
             elif place:
                 text += "*" if place == 1 else "+"
+            if table.degenerate.at[key, column]:
+                text += DEGENERATE_MARK
             cells.append(text)
         body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
     title = table.metric.label + (f", {dataset_label(table.mean.columns[0][0])}" if single else "")
@@ -96,13 +113,15 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
 
 
 def to_csv(table: PaperTable) -> str:
-    """Tidy CSV: one row per (method row, column) with mean, std, seeds and rank."""
+    """Tidy CSV: one row per (method row, column) with mean, std, seeds, rank and the
+    number of averaged seeds whose codes are degenerate."""
     long = pd.concat(
         {
             "mean": table.mean.stack([0, 1, 2], future_stack=True),
             "std": table.std.stack([0, 1, 2], future_stack=True),
             "seeds": table.seeds.stack([0, 1, 2], future_stack=True),
             "rank": table.rank.stack([0, 1, 2], future_stack=True),
+            "degenerate_seeds": table.degenerate.stack([0, 1, 2], future_stack=True),
         },
         axis=1,
     )
@@ -164,9 +183,8 @@ def to_latex(
     latex = latex.replace(
         "\\begin{tabular}", "\\begin{adjustbox}{max width=\\textwidth}\n\\begin{tabular}"
     ).replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
-    notes = [
-        rf"\par\footnotesize{{{note}}}" for note in _footnotes(table, LATEX_MARKS, _escape_text)
-    ]
+    footnotes = _footnotes(table, LATEX_MARKS, _escape_text, LATEX_DEGENERATE_MARK)
+    notes = [rf"\par\footnotesize{{{note}}}" for note in footnotes]
     if notes:
         latex = latex.replace("\\end{table*}", "\n".join(notes) + "\n\\end{table*}")
     header = "% Requires: " + " ".join(rf"\usepackage{{{p}}}" for p in LATEX_PACKAGES)
@@ -175,7 +193,8 @@ def to_latex(
 
 def _latex_cell(table: PaperTable, row: tuple, column: tuple, show_std: bool) -> str:
     mean, spread = table.cell_parts(row, column, show_std=show_std)
-    return rf"{mean}{{\scriptsize$\pm${spread}}}" if spread else mean
+    mark = LATEX_DEGENERATE_MARK if table.degenerate.at[row, column] else ""
+    return rf"{mean}{{\scriptsize$\pm${spread}}}{mark}" if spread else f"{mean}{mark}"
 
 
 def _group_rules(latex: str) -> str:

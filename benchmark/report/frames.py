@@ -16,8 +16,9 @@ DIRECTIONS = {"i2t": "Image->Text", "t2i": "Text->Image"}
 
 def records_frame(records: Iterable[Record]) -> pd.DataFrame:
     """One row per (cell, direction, metric[, k]): dataset, method, bits, seed, status,
-    supervised, zero_relevant (the record's policy), direction, metric, k, value,
-    n_retrieval. Failed cells keep one row with status 'failed'."""
+    supervised, zero_relevant (the record's policy), degenerate (its codes collapsed, see
+    :mod:`cmhbench.health`; False for records without code health), direction, metric,
+    k, value, n_retrieval. Failed cells keep one row with status 'failed'."""
     rows: list[dict[str, Any]] = []
     for record in records:
         cell = {
@@ -28,6 +29,7 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
             "status": record["status"],
             "supervised": record.get("supervised", False),
             "zero_relevant": (record.get("protocol") or {}).get("zero_relevant"),
+            "degenerate": bool(record.get("code_health", {}).get("degenerate")),
         }
         if record["status"] != "ok" or record["metrics"] is None:
             rows.append({**cell, "direction": None, "metric": None, "k": None, "value": None})
@@ -52,6 +54,7 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
         "status",
         "supervised",
         "zero_relevant",
+        "degenerate",
         "direction",
         "metric",
         "k",

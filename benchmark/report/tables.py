@@ -6,8 +6,10 @@ is the mean over seeds, with the sample standard deviation (ddof 1) where there
 are several seeds. In each column the best measured mean is bold and the second
 underlined, compared at the printed precision (equal printed values share the
 mark). Published rows (``with_published``) sit under their method, marked, and
-are never ranked: they come from other runs. :mod:`cmhbench.report.formats` prints
-a table.
+are never ranked: they come from other runs. Cells whose codes collapsed in a seed
+(:mod:`cmhbench.health`) are counted, for a mark and a footnote, or with
+``degenerate='fail'`` count as failed seeds. :mod:`cmhbench.report.formats` prints a
+table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from cmhbench.errors import CmhbenchError, suggest
+from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.report.frames import DIRECTIONS
 from cmhbench.report.published import published_frame
 
@@ -57,12 +60,14 @@ class PaperTable:
     """A table's numbers: frames indexed by (group, method, source), columns by
     (dataset, direction, bits). ``source`` is '' for measured rows and a
     published source's key otherwise; ``seeds`` and ``failed`` count the seeds
-    that succeeded and failed; ``rank`` is 1 (best), 2 (second) or 0."""
+    that succeeded and failed, ``degenerate`` the averaged seeds whose codes
+    collapsed; ``rank`` is 1 (best), 2 (second) or 0."""
 
     mean: pd.DataFrame
     std: pd.DataFrame
     seeds: pd.DataFrame
     failed: pd.DataFrame
+    degenerate: pd.DataFrame
     rank: pd.DataFrame
     metric: MetricChoice
     precision: int = 3
@@ -78,6 +83,10 @@ class PaperTable:
         std = self.std.at[row, column]
         spread = f"{std:.{self.precision}f}" if show_std and seeds > 1 and not pd.isna(std) else ""
         return f"{mean:.{self.precision}f}", spread
+
+    def has_degenerate(self) -> bool:
+        """Whether any printed value averages a seed with degenerate codes."""
+        return bool((self.degenerate.to_numpy() > 0).any())
 
     def seed_shortfalls(self) -> tuple[int, int, int]:
         """Among measured cells with a value: (how many lost seeds to failures, how many
@@ -113,7 +122,7 @@ def select(
     chosen = frame["metric"].eq(metric.name)
     if metric.k is not None:
         chosen &= frame["k"].eq(metric.k)
-    if not chosen.any():
+    if not chosen.any() and frame["status"].eq("ok").any():
         ks = sorted(frame.loc[frame["metric"].eq(metric.name), "k"].dropna().astype(int).unique())
         recorded = f" (recorded K: {', '.join(map(str, ks))})" if ks else ""
         raise CmhbenchError(f"no records have {metric.label}{recorded}")
@@ -135,21 +144,36 @@ def build_table(
     bits: Sequence[int] | None = None,
     with_published: bool = False,
     precision: int = 3,
+    degenerate: DegeneratePolicy = "flag",
 ) -> PaperTable:
     """Summarise a record frame (see :func:`cmhbench.report.frames.records_frame`) into a table.
 
     Rows and columns follow the order of ``methods``/``datasets`` when given, else
-    sorted names; bits ascend.
+    sorted names; bits ascend. ``degenerate='fail'`` counts cells whose codes
+    collapsed as failed seeds instead of averaging and marking them.
 
     Raises:
         CmhbenchError: nothing to show, or published rows asked for a metric no
             shipped source reports.
     """
+    if degenerate not in DEGENERATE_POLICIES:
+        raise CmhbenchError(f"degenerate must be 'flag' or 'fail', got {degenerate!r}")
+    if degenerate == "fail":
+        frame = _degenerate_as_failed(frame)
     rows = select(frame, metric, datasets=datasets, methods=methods, bits=bits)
     ok = rows[rows["status"].eq("ok")].copy()
     ok["direction"] = ok["direction"].astype(str)
     keys = ["supervised", "method", "dataset", "direction", "bits"]
-    stats = ok.groupby(keys)["value"].agg(["mean", "std", "count"]).reset_index()
+    stats = (
+        ok.groupby(keys)
+        .agg(
+            mean=("value", "mean"),
+            std=("value", "std"),
+            count=("value", "count"),
+            degenerate=("degenerate", "sum"),
+        )
+        .reset_index()
+    )
     stats["source"] = ""
     failed = rows[rows["status"].ne("ok")]
     dataset_order = list(datasets) if datasets else sorted(rows["dataset"].unique())
@@ -169,6 +193,7 @@ def build_table(
     std = mean.copy()
     seeds = pd.DataFrame(0, index=index, columns=columns)
     failures = seeds.copy()
+    collapsed = seeds.copy()
     for item in failed.itertuples(index=False):
         for direction in DIRECTIONS:
             failures.at[
@@ -181,8 +206,17 @@ def build_table(
         mean.at[row, column] = item.mean
         std.at[row, column] = item.std
         seeds.at[row, column] = item.count
+        collapsed.at[row, column] = item.degenerate
     rank = _rank(mean.round(precision), measured=[key[2] == "" for key in row_keys])
-    return PaperTable(mean, std, seeds, failures, rank, metric, precision, used_sources)
+    return PaperTable(mean, std, seeds, failures, collapsed, rank, metric, precision, used_sources)
+
+
+def _degenerate_as_failed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each finished cell whose codes collapsed as one failed row."""
+    hit = frame["degenerate"].astype(bool) & frame["status"].eq("ok")
+    cells = frame[hit].drop_duplicates(["dataset", "method", "bits", "seed"])
+    cells = cells.assign(status="degenerate", direction=None, metric=None, k=None, value=None)
+    return pd.concat([frame[~hit], cells], ignore_index=True)
 
 
 def _published_rows(
@@ -209,6 +243,7 @@ def _published_rows(
             "mean": chosen["value"],
             "std": float("nan"),
             "count": 1,
+            "degenerate": 0,
             "source": chosen["source"],
         }
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from cmhbench import metrics
+from cmhbench import health, metrics
 from cmhbench.data import CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
 from cmhbench.method import encode_parts
@@ -168,6 +168,9 @@ def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
             data=data_info,
             metrics={direction: m.to_dict() for direction, m in scores.items()},
             finished_at=_now(),
+        )
+        record["code_health"] = health.code_health(
+            codes, query_labels, retrieval_labels, spec.protocol.zero_relevant
         )
     except Exception as exc:  # a failing cell must not stop the grid
         record = new_record(

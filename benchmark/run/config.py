@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cmhbench.errors import CmhbenchError
+from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.method import CODE_LENGTHS
 from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, ZeroRelevantPolicy
 
@@ -171,6 +172,7 @@ class GridSpec:
         cluster: a dask scheduler address, or 'local:N' (None: this machine).
         force, retry_failed: redo finished cells, or failed ones.
         progress: show progress (bars on a terminal, a line per cell in a log).
+        degenerate: 'flag' or 'fail': how cells with degenerate codes count.
         zero_relevant, map_k, topk: the metric protocol.
         data_seed: seed of dataset generation and of drawn splits.
         data_root: folder of the field's data files (None: $CMHBENCH_DATA_ROOT or ./data).
@@ -228,6 +230,13 @@ class GridSpec:
         "Progress on stderr: bars on a terminal, else a line per finished cell.",
         default=True,
         in_file=False,
+    )
+    degenerate: DegeneratePolicy = option(
+        "choice",
+        "Cells whose codes collapsed (see README): marked in the table, or counted as "
+        "failed (exit status 1); their records say ok either way.",
+        default="flag",
+        choices=DEGENERATE_POLICIES,
     )
     zero_relevant: ZeroRelevantPolicy = option(
         "choice",

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cmhbench import metrics
+from cmhbench import health, metrics
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, resolve_overrides
 from cmhbench.progress import on_terminal
@@ -221,8 +221,25 @@ def _save(out: Path, record: Record, arrays: dict[str, np.ndarray] | None, held:
         records.write_record(path, record)
     if record["status"] != "ok" and record["error"] is not None:
         log.warning("%s %s: %s", path, record["status"], record["error"]["message"])
+    _warn_if_degenerate(path, record)
     claims.release(path)
     held.discard(path)
+
+
+def _warn_if_degenerate(path: Path, record: Record) -> None:
+    """One warning line for a finished cell whose codes collapsed (cmhbench.health)."""
+    found = record.get("code_health")
+    if record["status"] != "ok" or not found or not found["degenerate"]:
+        return
+    scores = record["metrics"] or {}
+    maps = "/".join(f"{scores[d]['map']:.3f}" for d in ("i2t", "t2i") if d in scores)
+    log.warning(
+        "%s: degenerate codes (%s); mAP@all %s, constant codes score %.3f here",
+        path,
+        health.describe(found, record["bits"]),
+        maps,
+        found["constant_map"] if found["constant_map"] is not None else float("nan"),
+    )
 
 
 @contextmanager

@@ -1,8 +1,9 @@
 """Re-score finished cells from their stored codes, without retraining.
 
 After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), every
-record's metrics are recomputed from its ``.npz`` under the record's own
-protocol (zero-relevant policy, K lists) and the record is rewritten atomically
+record's metrics and code health (:mod:`cmhbench.health`) are recomputed from its
+``.npz`` under the record's own protocol (zero-relevant policy, K lists) and the
+record is rewritten atomically
 with the new metrics version and the matching configuration hash, so a later
 ``cmhbench run`` still treats the cell as done.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cmhbench import metrics
+from cmhbench import health, metrics
 from cmhbench.arrays import read_npz
 from cmhbench.errors import CmhbenchError
 from cmhbench.metrics import DirectionMetrics
@@ -69,8 +70,9 @@ def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
 def rescore_record(
     path: Path, record: Record, arrays: dict[str, np.ndarray], device: str | None = None
 ) -> None:
-    """Recompute ``record``'s metrics from its codes (``arrays``) under its own protocol
-    with the current metric code, and rewrite it at ``path`` (in the current schema)."""
+    """Recompute ``record``'s metrics and code health from its codes (``arrays``) under
+    its own protocol with the current code, and rewrite it at ``path`` (in the current
+    schema)."""
     spec = CellSpec.from_record(record)
     protocol = spec.protocol
     scores = metrics.evaluate_both_directions(
@@ -84,6 +86,9 @@ def rescore_record(
     )
     spec = replace(spec, protocol=replace(protocol, metrics_version=metrics.METRICS_VERSION))
     record["metrics"] = {direction: m.to_dict() for direction, m in scores.items()}
+    record["code_health"] = health.code_health(
+        arrays, arrays["query_labels"], arrays["retrieval_labels"], protocol.zero_relevant
+    )
     record["protocol"] = spec.protocol.as_dict()
     record["config_hash"] = spec.config_hash
     records.write_record(path, record)

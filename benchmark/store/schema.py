@@ -22,6 +22,7 @@ from typing import Any, Literal, NamedTuple, TypedDict
 
 import numpy as np
 
+from cmhbench.health import CodeHealth
 from cmhbench.metrics import DirectionMetrics, ZeroRelevantPolicy
 
 SCHEMA_VERSION = 2
@@ -191,6 +192,7 @@ class Record(_Outcome, total=False):
     peak_memory_mb: float
     peak_gpu_memory_mb: float
     loss_history: list[float]
+    code_health: CodeHealth
     record_sha256: str
 
 

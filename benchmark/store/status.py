@@ -1,5 +1,6 @@
-"""Which cells of a grid are done, failed, unreadable, running (claimed by a run) or
-missing, from the records and claim files alone."""
+"""Which cells of a grid are done, degenerate (done, with collapsed codes), failed,
+unreadable, running (claimed by a run) or missing, from the records and claim files
+alone."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cmhbench import health
 from cmhbench.run import claims
 from cmhbench.store import records
-from cmhbench.store.schema import CellKey
+from cmhbench.store.schema import CellKey, Record
 
-STATES = ("done", "failed", "unreadable", "running", "missing")
+STATES = ("done", "degenerate", "failed", "unreadable", "running", "missing")
 _STEM = re.compile(r"bits(\d+)-seed(\d+)")
 
 
 @dataclass(frozen=True)
 class CellState:
-    """One cell's state; ``detail`` is the error's first line for failed cells."""
+    """One cell's state; ``detail`` is the error's first line for failed cells and the
+    collapsed code sets for degenerate ones."""
 
     dataset: str
     method: str
@@ -52,7 +55,7 @@ def grid_states(
         if record is None:
             found[key] = CellState(*key, "unreadable", f"{path} does not parse as a record")
         elif record["status"] == "ok":
-            found[key] = CellState(*key, "done")
+            found[key] = _finished(key, record)
         else:
             error = record["error"]
             message = (error["message"] if error else "") or "no message"
@@ -64,6 +67,15 @@ def grid_states(
         list(seeds) if seeds else sorted({key.seed for key in found}),
     )
     return [found.get(key) or _unfinished(folder, key) for key in map(CellKey._make, grid)]
+
+
+def _finished(key: CellKey, record: Record) -> CellState:
+    """'degenerate' (with the collapsed sets) when the codes broke the health rule,
+    else 'done'."""
+    found = record.get("code_health")
+    if found and found["degenerate"]:
+        return CellState(*key, "degenerate", health.describe(found, record["bits"]))
+    return CellState(*key, "done")
 
 
 def _unfinished(folder: Path, key: CellKey) -> CellState:

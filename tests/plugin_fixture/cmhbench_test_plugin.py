@@ -5,8 +5,9 @@ centred features, one projection per modality, shared through a least-squares fi
 of the text features onto the image projection). It trains in milliseconds, can
 be told to sleep (``delay``), to fail at one code length (``fail_bits``), to kill
 its own process at one (``exit_bits``, a crashing worker), to append "bits seed pid"
-to a file at every fit (``trace``), and to fail when that file shows the cell was
-trained before (``refit_fails``: a cell dask recomputed).
+to a file at every fit (``trace``), to fail when that file shows the cell was
+trained before (``refit_fails``: a cell dask recomputed), and to give every item of
+one modality the same code (``collapse``: a collapsed run).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ProjectionParams:
     trace: str = hyperparameter("", "test fixture: file that logs every fit")
     exit_bits: int = hyperparameter(0, "test fixture: end the process when bits equals this")
     refit_fails: bool = hyperparameter(False, "test fixture: raise when the trace has this cell")
+    collapse: str = hyperparameter("", "test fixture: 'image' or 'text' encodes to one code")
 
 
 class ProjectionHash(Method):
@@ -59,4 +61,7 @@ class ProjectionHash(Method):
     def encode(self, features, modality):
         if not hasattr(self, "proj"):
             raise CmhbenchError("projection: encode() called before fit()")
-        return as_sign_codes((features - self.mean[modality]) @ self.proj[modality])
+        projected = (features - self.mean[modality]) @ self.proj[modality]
+        if modality == self.params.collapse:
+            projected = np.ones_like(projected)
+        return as_sign_codes(projected)
