@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -50,6 +51,17 @@ def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sys.modules.pop("cmhbench_test_plugin", None)
 
 
+@pytest.fixture
+def tiny_backbone(monkeypatch):
+    """A two-convolution VGG named 'tiny', so that feature extraction runs in a fast test."""
+    from cmhbench.features import catalogue
+
+    tiny = catalogue.Backbone(
+        "tiny", (4, "M", 4, "M"), "fc7 (after its ReLU)", 4096, "tiny.pth", "none"
+    )
+    monkeypatch.setitem(catalogue.BACKBONES, "tiny", tiny)
+
+
 def encode_and_score(method, data):
     """Encode the query and retrieval parts; return (codes, {direction: metrics})."""
     from cmhbench.method import encode_parts
@@ -64,6 +76,16 @@ def encode_and_score(method, data):
 def cmhbench_command() -> list[str]:
     """The CLI as a child process, with this interpreter."""
     return [sys.executable, "-m", "cmhbench"]
+
+
+def features_command(layout: str, raw: Path, out: Path) -> subprocess.CompletedProcess:
+    """`cmhbench features LAYOUT` in a new process: VGG-19 with seeded random weights
+    on the CPU, decoding in the main process."""
+    return subprocess.run(
+        [*cmhbench_command(), "features", layout, "--raw", str(raw), "--out", str(out),
+         "--weights", "random", "--workers", "0", "--device", "cpu"],
+        capture_output=True, text=True,
+    )  # fmt: skip
 
 
 def assert_same_cell(first: Path, second: Path, name: str) -> dict:

@@ -8,12 +8,11 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import cmhbench_command
+from conftest import cmhbench_command, features_command
 from PIL import Image
 
 from cmhbench.datasets import load_dataset
 from cmhbench.errors import CmhbenchError
-from cmhbench.features import catalogue
 from cmhbench.features.layouts import read_generic
 from cmhbench.features.make import make_generic
 from cmhbench.features.texts import bag_of_words, vocabulary, words
@@ -91,15 +90,6 @@ def test_a_bad_generic_layout_is_one_clear_error(tmp_path):
         read_generic(tmp_path)
 
 
-@pytest.fixture
-def tiny_backbone(monkeypatch):
-    """A two-convolution VGG, so that the whole path runs in a fast test."""
-    tiny = catalogue.Backbone(
-        "tiny", (4, "M", 4, "M"), "fc7 (after its ReLU)", 4096, "tiny.pth", "none"
-    )
-    monkeypatch.setitem(catalogue.BACKBONES, "tiny", tiny)
-
-
 def make(raw, out):
     return make_generic(
         raw, out, backbone="tiny", weights="random", seed=5, workers=0, progress=False
@@ -141,11 +131,7 @@ def test_the_same_seed_writes_the_same_arrays(raw, tmp_path, tiny_backbone):
 @pytest.mark.slow  # VGG-19 on the CPU, in a new process
 def test_the_features_command_then_a_run_on_its_file(raw, tmp_path):
     out = tmp_path / "out"
-    made = subprocess.run(
-        [*cmhbench_command(), "features", "generic", "--raw", str(raw), "--out", str(out),
-         "--weights", "random", "--workers", "0", "--device", "cpu"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    made = features_command("generic", raw, out)
     assert made.returncode == 0, made.stderr
     assert f"wrote {out / 'toyset.npz'}" in made.stdout
     ran = subprocess.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,7 +11,7 @@ from cmhbench.features.catalogue import BACKBONES
 
 
 @click.command("features")
-@click.argument("layout", type=click.Choice(["generic"]))
+@click.argument("layout", type=click.Choice(["generic", "mirflickr25k"]))
 @click.option(
     "--raw",
     type=click.Path(path_type=Path, file_okay=False),
@@ -33,7 +34,16 @@ from cmhbench.features.catalogue import BACKBONES
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of --weights random.")
 @click.option(
-    "--vocabulary-size", default=1000, show_default=True, help="Words in the bag of words."
+    "--vocabulary-size",
+    default=1000,
+    show_default=True,
+    help="generic: words in the bag of words.",
+)
+@click.option(
+    "--split-seed",
+    default=0,
+    show_default=True,
+    help="mirflickr25k: seed of the row order (UCCH's last 2,000 rows are queries).",
 )
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--batch-size", default=32, show_default=True)
@@ -46,6 +56,7 @@ def features_command(
     weights: str | None,
     seed: int,
     vocabulary_size: int,
+    split_seed: int,
     device: str,
     batch_size: int,
     workers: int,
@@ -55,19 +66,27 @@ def features_command(
     LAYOUT 'generic': RAW/items.tsv with columns image (a file under RAW), text and
     labels ('|'-separated names); writes OUT/<RAW's name>.npz, which `cmhbench run
     --datasets OUT/<name>.npz` reads, and a .json sidecar saying how it was made.
+
+    LAYOUT 'mirflickr25k': RAW holds the unpacked distribution (mirflickr/ with the
+    images, meta/tags/ and doc/common_tags.txt, and mirflickr25k_annotations_v080/);
+    writes the field's 20,015 pairs as UCCH's three .mat files in OUT, which
+    `cmhbench run --datasets mirflickr25k --data-root OUT` reads, and
+    mirflickr25k-features.json.
     """
-    from cmhbench.features.make import make_generic
+    from cmhbench.features.make import make_generic, make_mirflickr
     from cmhbench.training import resolve_device
 
-    path = make_generic(
-        raw,
-        out,
-        backbone=backbone,
-        weights=weights,
-        seed=seed,
-        vocabulary_size=vocabulary_size,
-        device=str(resolve_device(device)),
-        batch_size=batch_size,
-        workers=workers,
-    )
-    click.echo(f"wrote {path} and {path.with_suffix('.json').name}")
+    options: dict[str, Any] = {
+        "backbone": backbone,
+        "weights": weights,
+        "seed": seed,
+        "device": str(resolve_device(device)),
+        "batch_size": batch_size,
+        "workers": workers,
+    }
+    if layout == "generic":
+        path = make_generic(raw, out, vocabulary_size=vocabulary_size, **options)
+        click.echo(f"wrote {path} and {path.with_suffix('.json').name}")
+        return
+    paths = make_mirflickr(raw, out, split_seed=split_seed, **options)
+    click.echo(f"wrote {', '.join(str(p) for p in paths)} and mirflickr25k-features.json")

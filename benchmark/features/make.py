@@ -1,5 +1,6 @@
-"""One raw data set to one feature file the suite reads, with a JSON sidecar saying
-how it was made."""
+"""A raw data set to the feature files the suite reads, with a JSON sidecar saying how
+they were made: the generic layout to one ``.npz``; MIRFlickr-25K to UCCH's three
+MATLAB files."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from typing import Any
 import numpy as np
 
 from cmhbench.features.catalogue import get_backbone
-from cmhbench.features.extract import extract
+from cmhbench.features.extract import Extraction, extract
 from cmhbench.features.images import CROP, MEAN, RESIZE, STD
 from cmhbench.features.layouts import read_generic
+from cmhbench.features.matlab import write_matlab
+from cmhbench.features.mirflickr import read_mirflickr
 from cmhbench.features.texts import bag_of_words, vocabulary
 from cmhbench.features.weights import load_backbone
 from cmhbench.store.records import atomic_write_bytes
@@ -44,20 +47,10 @@ def make_generic(
     format) beside ``<name>.json``; returns the .npz path. Items whose image cannot be
     decoded are left out of all three arrays."""
     items = read_generic(raw)
-    chosen = get_backbone(backbone)
-    model, made = load_backbone(chosen, weights, seed)
-    listing = "\n".join(str(path.relative_to(raw)) for path in items.images).encode()
-    manifest = {"backbone": backbone, **made, "items_sha256": hashlib.sha256(listing).hexdigest()}
-    found = extract(
-        items.images,
-        model,
-        out / f".{raw.name}-chunks",
-        manifest,
-        batch_size=batch_size,
-        device=device,
-        workers=workers,
-        progress=progress,
-    )
+    found, image = _image_features(
+        items.images, raw, out / f".{raw.name}-chunks", backbone, weights, seed,
+        device=device, batch_size=batch_size, workers=workers, progress=progress,
+    )  # fmt: skip
     keep = np.setdiff1d(np.arange(len(items.images)), found.unreadable)
     texts = [items.texts[i] for i in keep]
     words = vocabulary(texts, vocabulary_size)
@@ -74,13 +67,7 @@ def make_generic(
             {"position": int(i), "image": str(items.images[i].relative_to(raw))}
             for i in found.unreadable
         ],
-        "image": {
-            "backbone": backbone,
-            "layer": chosen.layer,
-            "dim": chosen.dim,
-            **made,
-            "preprocessing": PREPROCESSING,
-        },
+        "image": image,
         "text": {
             "rule": f"binary bag of words over the {len(words)} words in most texts",
             "vocabulary": words,
@@ -90,6 +77,107 @@ def make_generic(
     }
     atomic_write_bytes(path.with_suffix(".json"), json.dumps(sidecar, indent=1).encode())
     return path
+
+
+UCCH_FILES = {
+    "XAll": "mirflickr25k-iall-vgg.mat",
+    "YAll": "mirflickr25k-yall.mat",
+    "LAll": "mirflickr25k-lall.mat",
+}
+
+
+def make_mirflickr(
+    raw: Path,
+    out: Path,
+    *,
+    backbone: str = "vgg19",
+    weights: str | None = None,
+    seed: int = 0,
+    split_seed: int = 0,
+    device: str = "cpu",
+    batch_size: int = 32,
+    workers: int = 1,
+    progress: bool = True,
+) -> list[Path]:
+    """The raw MIRFlickr-25K distribution under ``raw`` (see
+    :mod:`cmhbench.features.mirflickr`) as UCCH's files in ``out``:
+    ``mirflickr25k-iall-vgg.mat`` (``XAll``, image features), ``-yall.mat`` (``YAll``,
+    the 0/1 tag vectors) and ``-lall.mat`` (``LAll``, the 24 labels), MATLAB v5 as
+    UCCH's are, beside ``mirflickr25k-features.json``; returns the three paths.
+
+    UCCH's files come shuffled and its protocol takes the last 2,000 rows as queries;
+    these are shuffled by ``default_rng(split_seed)``, and the sidecar gives each row's
+    image ID. Images that cannot be decoded are left out of all three files.
+    """
+    chosen = read_mirflickr(raw)
+    found, image = _image_features(
+        chosen.images, raw, out / ".mirflickr25k-chunks", backbone, weights, seed,
+        device=device, batch_size=batch_size, workers=workers, progress=progress,
+    )  # fmt: skip
+    readable = np.setdiff1d(np.arange(len(chosen.ids)), found.unreadable)
+    order = np.random.default_rng(split_seed).permutation(readable.size)
+    rows = readable[order]
+    arrays = {
+        "XAll": found.features[order],
+        "YAll": chosen.text[rows],
+        "LAll": chosen.labels[rows],
+    }
+    paths = []
+    for key, name in UCCH_FILES.items():
+        write_matlab(out / name, {key: arrays[key]}, "v5")
+        paths.append(out / name)
+    sidecar = {
+        "layout": "mirflickr25k",
+        "raw": str(raw),
+        "items": int(rows.size),
+        "files": UCCH_FILES,
+        "selection": {
+            "rule": "images with at least one vocabulary tag and at least one label, "
+            "in ID order (DCMH, CVPR 2017, Sec. 4.1)",
+            "images": chosen.total,
+            "without_tags": chosen.without_tags,
+            "without_labels": chosen.without_labels,
+        },
+        "dropped": [
+            {"id": chosen.ids[i], "image": str(chosen.images[i].relative_to(raw))}
+            for i in found.unreadable
+        ],
+        "row_order": f"numpy default_rng({split_seed}).permutation; the last 2,000 rows are "
+        "UCCH's queries",
+        "row_ids": [chosen.ids[i] for i in rows],
+        "image": image,
+        "text": {"rule": chosen.vocabulary_rule, "vocabulary": chosen.vocabulary},
+        "labels": chosen.label_names,
+        "software": _versions(),
+    }
+    atomic_write_bytes(out / "mirflickr25k-features.json", json.dumps(sidecar, indent=1).encode())
+    return paths
+
+
+def _image_features(
+    images: list[Path],
+    raw: Path,
+    chunks: Path,
+    backbone: str,
+    weights: str | None,
+    seed: int,
+    **options: Any,
+) -> tuple[Extraction, dict[str, Any]]:
+    """The backbone's features of ``images`` (resumable in ``chunks``) and the sidecar's
+    account of how they were made."""
+    chosen = get_backbone(backbone)
+    model, made = load_backbone(chosen, weights, seed)
+    listing = "\n".join(str(path.relative_to(raw)) for path in images).encode()
+    manifest = {"backbone": backbone, **made, "items_sha256": hashlib.sha256(listing).hexdigest()}
+    found = extract(images, model, chunks, manifest, **options)
+    made_by = {
+        "backbone": backbone,
+        "layer": chosen.layer,
+        "dim": chosen.dim,
+        **made,
+        "preprocessing": PREPROCESSING,
+    }
+    return found, made_by
 
 
 def _versions() -> dict[str, Any]:
