@@ -62,6 +62,18 @@ def tiny_backbone(monkeypatch):
     monkeypatch.setitem(catalogue.BACKBONES, "tiny", tiny)
 
 
+def cvh_cell_on(dataset: str, out: Path, data_root: Path | None = None) -> dict:
+    """The record of one CVH cell (2 bits, seed 0) trained on ``dataset``."""
+    from cmhbench.run.config import GridSpec
+    from cmhbench.run.grid import run_grid
+
+    spec = GridSpec(
+        datasets=[dataset], data_root=data_root, methods=["cvh"], bits=[2], out=out, progress=False
+    )
+    [record] = run_grid(spec)
+    return record
+
+
 def encode_and_score(method, data):
     """Encode the query and retrieval parts; return (codes, {direction: metrics})."""
     from cmhbench.method import encode_parts

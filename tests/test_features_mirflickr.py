@@ -8,7 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import cmhbench_command, features_command
+from conftest import cmhbench_command, cvh_cell_on, features_command
 from PIL import Image
 
 from cmhbench.arrays import read_matlab
@@ -17,8 +17,6 @@ from cmhbench.datasets import mirflickr as mirflickr_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import mirflickr
 from cmhbench.features.make import make_mirflickr
-from cmhbench.run.config import GridSpec
-from cmhbench.run.grid import run_grid
 
 # ID: tags (None: no tag file). 3 has only a rare tag, 5 no tag file, 7 no label.
 TAGS = {
@@ -114,10 +112,10 @@ def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monk
     assert text.shape == (8, 3) and labels.shape == (8, 3) and labels.dtype == np.uint8
     sidecar = json.loads((out / "mirflickr25k-features.json").read_text())
     assert sidecar["dropped"] == [{"id": 9, "image": "mirflickr/im9.jpg"}]
-    assert sorted(sidecar["row_ids"]) == [1, 2, 4, 6, 8, 10, 11, 12]
-    assert sidecar["row_ids"] != sorted(sidecar["row_ids"])  # shuffled: a random split
+    row_ids = sidecar["row_ids"]["ids"]
+    assert sorted(row_ids) == [1, 2, 4, 6, 8, 10, 11, 12] and row_ids != sorted(row_ids)
     chosen = mirflickr.read_mirflickr(raw)
-    rows = [chosen.ids.index(i) for i in sidecar["row_ids"]]
+    rows = [chosen.ids.index(i) for i in row_ids]
     np.testing.assert_array_equal(text, chosen.text[rows])
     np.testing.assert_array_equal(labels, chosen.labels[rows])
     assert sidecar["text"]["vocabulary"] == ["sky", "water", "dog"]
@@ -126,16 +124,7 @@ def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monk
     monkeypatch.setattr(mirflickr_loader, "N_QUERY", 3)  # the field's 2,000 of 20,015
     data = dataset_loader("mirflickr25k", data_root=str(out)).load()
     assert data.image.shape == (8, 4096) and data.query_idx.tolist() == [5, 6, 7]
-    [record] = run_grid(
-        GridSpec(
-            datasets=["mirflickr25k"],
-            data_root=out,
-            methods=["cvh"],
-            bits=[2],
-            out=tmp_path / "runs",
-            progress=False,
-        )
-    )
+    record = cvh_cell_on("mirflickr25k", tmp_path / "runs", data_root=out)
     assert record["status"] == "ok", record["error"]
 
 

@@ -11,7 +11,7 @@ from cmhbench.features.catalogue import BACKBONES
 
 
 @click.command("features")
-@click.argument("layout", type=click.Choice(["generic", "mirflickr25k"]))
+@click.argument("layout", type=click.Choice(["generic", "mirflickr25k", "nus-wide-tc10"]))
 @click.option(
     "--raw",
     type=click.Path(path_type=Path, file_okay=False),
@@ -43,7 +43,7 @@ from cmhbench.features.catalogue import BACKBONES
     "--split-seed",
     default=0,
     show_default=True,
-    help="mirflickr25k: seed of the row order (UCCH's last 2,000 rows are queries).",
+    help="mirflickr25k, nus-wide-tc10: seed of the row order (UCCH's queries are the last rows).",
 )
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--batch-size", default=32, show_default=True)
@@ -72,8 +72,12 @@ def features_command(
     writes the field's 20,015 pairs as UCCH's three .mat files in OUT, which
     `cmhbench run --datasets mirflickr25k --data-root OUT` reads, and
     mirflickr25k-features.json.
+
+    LAYOUT 'nus-wide-tc10': RAW holds the release (ImageList/, NUS_WID_Tags/,
+    Groundtruth/AllLabels/) and the images under Flickr/; writes the top-10-concept
+    pairs as UCCH's nus-wide-tc10 files and nus-wide-tc10-features.json.
     """
-    from cmhbench.features.make import make_generic, make_mirflickr
+    from cmhbench.features.make import make_generic, make_mirflickr, make_nus_wide
     from cmhbench.training import resolve_device
 
     options: dict[str, Any] = {
@@ -88,5 +92,6 @@ def features_command(
         path = make_generic(raw, out, vocabulary_size=vocabulary_size, **options)
         click.echo(f"wrote {path} and {path.with_suffix('.json').name}")
         return
-    paths = make_mirflickr(raw, out, split_seed=split_seed, **options)
-    click.echo(f"wrote {', '.join(str(p) for p in paths)} and mirflickr25k-features.json")
+    make = make_mirflickr if layout == "mirflickr25k" else make_nus_wide
+    paths = make(raw, out, split_seed=split_seed, **options)
+    click.echo(f"wrote {', '.join(str(p) for p in paths)} and {layout}-features.json")
