@@ -51,6 +51,21 @@ def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sys.modules.pop("cmhbench_test_plugin", None)
 
 
+#: Feature extraction with the ``tiny_backbone`` fixture's network, seeded, in-process.
+TINY_EXTRACTION = {"backbone": "tiny", "weights": "random", "workers": 0, "progress": False}
+
+
+def read_ucch_files(paths: list[Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """XAll, YAll and LAll from UCCH's three MATLAB files (image, text, labels)."""
+    from cmhbench.arrays import read_matlab
+
+    keys = ("XAll", "YAll", "LAll")
+    image, text, labels = (
+        read_matlab(path, [key])[key] for path, key in zip(paths, keys, strict=True)
+    )
+    return image, text, labels
+
+
 @pytest.fixture
 def tiny_backbone(monkeypatch):
     """A two-convolution VGG named 'tiny', so that feature extraction runs in a fast test."""

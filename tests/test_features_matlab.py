@@ -3,6 +3,8 @@ field's files."""
 
 from __future__ import annotations
 
+import time
+
 import h5py
 import numpy as np
 import pytest
@@ -25,6 +27,16 @@ def test_arrays_read_back_with_one_row_per_item_and_their_dtype(tmp_path, versio
     for key, array in ARRAYS.items():
         np.testing.assert_array_equal(found[key], array)
         assert found[key].dtype == array.dtype
+
+
+@pytest.mark.parametrize("version", ["v5", "v7.3"])
+def test_the_same_arrays_give_the_same_bytes_a_second_later(tmp_path, version):
+    first, second = tmp_path / "a.mat", tmp_path / "b.mat"
+    write_matlab(first, ARRAYS, version)
+    time.sleep(1.05)  # scipy's header and HDF5's object times count seconds
+    write_matlab(second, ARRAYS, version)
+    assert first.read_bytes() == second.read_bytes()
+    assert b"Created on" not in first.read_bytes()[:128]
 
 
 def test_v73_is_hdf5_with_matlab_s_header_column_major_and_classes(tmp_path):

@@ -8,15 +8,20 @@ import subprocess
 
 import numpy as np
 import pytest
-from conftest import cmhbench_command, cvh_cell_on, features_command
+from conftest import (
+    TINY_EXTRACTION,
+    cmhbench_command,
+    cvh_cell_on,
+    features_command,
+    read_ucch_files,
+)
 from PIL import Image
 
-from cmhbench.arrays import read_matlab
 from cmhbench.datasets import dataset_loader
 from cmhbench.datasets import mirflickr as mirflickr_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import mirflickr
-from cmhbench.features.make import make_mirflickr
+from cmhbench.features.field import make_mirflickr
 
 # ID: tags (None: no tag file). 3 has only a rare tag, 5 no tag file, 7 no label.
 TAGS = {
@@ -98,16 +103,15 @@ def test_a_broken_layout_is_one_clear_error(raw):
 @pytest.mark.usefixtures("tiny_backbone")
 def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
     out = tmp_path / "features"
-    common = {"backbone": "tiny", "weights": "random", "workers": 0, "progress": False}
-    paths = make_mirflickr(raw, out, split_seed=3, **common)
+    paths = make_mirflickr(raw, out, split_seed=3, **TINY_EXTRACTION)
     assert [p.name for p in paths] == [
         "mirflickr25k-iall-vgg.mat",
         "mirflickr25k-yall.mat",
         "mirflickr25k-lall.mat",
     ]
-    image = read_matlab(paths[0], ["XAll"])["XAll"]
-    text = read_matlab(paths[1], ["YAll"])["YAll"]
-    labels = read_matlab(paths[2], ["LAll"])["LAll"]
+    again = make_mirflickr(raw, tmp_path / "again", split_seed=3, **TINY_EXTRACTION)
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(paths, again, strict=True))
+    image, text, labels = read_ucch_files(paths)
     assert image.shape == (8, 4096) and image.dtype == np.float32
     assert text.shape == (8, 3) and labels.shape == (8, 3) and labels.dtype == np.uint8
     sidecar = json.loads((out / "mirflickr25k-features.json").read_text())

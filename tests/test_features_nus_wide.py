@@ -7,15 +7,14 @@ import json
 
 import numpy as np
 import pytest
-from conftest import cvh_cell_on
+from conftest import TINY_EXTRACTION, cvh_cell_on, read_ucch_files
 from PIL import Image
 
-from cmhbench.arrays import read_matlab
 from cmhbench.datasets import dataset_loader
 from cmhbench.datasets import nus_wide as nus_wide_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import nus_wide
-from cmhbench.features.make import make_nus_wide
+from cmhbench.features.field import make_nus_wide
 
 N = 14
 # 12 concepts; "zoo" and "yak" have the fewest images, so they are not among the top 10
@@ -78,10 +77,8 @@ def test_a_broken_release_is_one_clear_error(raw):
 @pytest.mark.usefixtures("tiny_backbone")
 def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
     out = tmp_path / "features"
-    paths = make_nus_wide(raw, out, backbone="tiny", weights="random", workers=0, progress=False)
-    image = read_matlab(paths[0], ["XAll"])["XAll"]
-    text = read_matlab(paths[1], ["YAll"])["YAll"]
-    labels = read_matlab(paths[2], ["LAll"])["LAll"]
+    paths = make_nus_wide(raw, out, **TINY_EXTRACTION)
+    image, text, labels = read_ucch_files(paths)
     assert image.shape == (11, 4096) and text.shape == (11, 5) and labels.shape == (11, 10)
     assert paths[0].read_bytes()[:10] == b"MATLAB 7.3"  # 3 GiB at the field's size
     sidecar = json.loads((out / "nus-wide-tc10-features.json").read_text())

@@ -11,7 +11,7 @@ from cmhbench.features.catalogue import BACKBONES
 
 
 @click.command("features")
-@click.argument("layout", type=click.Choice(["generic", "mirflickr25k", "nus-wide-tc10"]))
+@click.argument("layout", type=click.Choice(["generic", "mirflickr25k", "nus-wide-tc10", "mscoco"]))
 @click.option(
     "--raw",
     type=click.Path(path_type=Path, file_okay=False),
@@ -35,15 +35,15 @@ from cmhbench.features.catalogue import BACKBONES
 @click.option("--seed", default=0, show_default=True, help="Seed of --weights random.")
 @click.option(
     "--vocabulary-size",
-    default=1000,
-    show_default=True,
-    help="generic: words in the bag of words.",
+    type=int,
+    default=None,
+    help="generic, mscoco: words in the bag of words (default 1,000 and 2,000).",
 )
 @click.option(
     "--split-seed",
     default=0,
     show_default=True,
-    help="mirflickr25k, nus-wide-tc10: seed of the row order (UCCH's queries are the last rows).",
+    help="The field's layouts: seed of the row order (UCCH's queries are the last rows).",
 )
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, cuda:N or auto.")
 @click.option("--batch-size", default=32, show_default=True)
@@ -55,7 +55,7 @@ def features_command(
     backbone: str,
     weights: str | None,
     seed: int,
-    vocabulary_size: int,
+    vocabulary_size: int | None,
     split_seed: int,
     device: str,
     batch_size: int,
@@ -76,8 +76,13 @@ def features_command(
     LAYOUT 'nus-wide-tc10': RAW holds the release (ImageList/, NUS_WID_Tags/,
     Groundtruth/AllLabels/) and the images under Flickr/; writes the top-10-concept
     pairs as UCCH's nus-wide-tc10 files and nus-wide-tc10-features.json.
+
+    LAYOUT 'mscoco': RAW holds MS-COCO 2014 (train2014/, val2014/, annotations/);
+    writes the images with an object instance as mscoco-caption-bow.h5 (a caption bag
+    of words in place of UCCH's Doc2Vec) and mscoco-features.json.
     """
-    from cmhbench.features.make import make_generic, make_mirflickr, make_nus_wide
+    from cmhbench.features import field
+    from cmhbench.features.make import make_generic
     from cmhbench.training import resolve_device
 
     options: dict[str, Any] = {
@@ -88,10 +93,18 @@ def features_command(
         "batch_size": batch_size,
         "workers": workers,
     }
+    if vocabulary_size is not None:
+        options["vocabulary_size"] = vocabulary_size
     if layout == "generic":
-        path = make_generic(raw, out, vocabulary_size=vocabulary_size, **options)
+        path = make_generic(raw, out, **options)
         click.echo(f"wrote {path} and {path.with_suffix('.json').name}")
         return
-    make = make_mirflickr if layout == "mirflickr25k" else make_nus_wide
+    if layout != "mscoco" and vocabulary_size is not None:
+        raise click.UsageError(f"--vocabulary-size: {layout}'s vocabulary is the field's own")
+    make = {
+        "mirflickr25k": field.make_mirflickr,
+        "nus-wide-tc10": field.make_nus_wide,
+        "mscoco": field.make_mscoco,
+    }[layout]
     paths = make(raw, out, split_seed=split_seed, **options)
     click.echo(f"wrote {', '.join(str(p) for p in paths)} and {layout}-features.json")

@@ -8,6 +8,9 @@ Zisserman, "Very Deep Convolutional Networks for Large-Scale Image Recognition",
 pooling, a 7x7 adaptive average pool, and the classifier fc6-ReLU-dropout-fc7-ReLU-
 dropout-fc8. The field's "fc7" features (DJSRH's and UCCH's extraction: the classifier
 without its last layer, in eval mode) are fc7's output after its ReLU, 4,096-d.
+Checked against torchvision 0.26 where it imports (an NVIDIA H200 machine): its
+``vgg19()`` state dict loads with ``strict=True`` and fc7 agrees exactly, on the CPU
+and the GPU.
 """
 
 from __future__ import annotations

@@ -4,7 +4,6 @@ both read back by :func:`cmhbench.arrays.read_matlab` with one row per item."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Literal
 
@@ -32,15 +31,23 @@ def write_matlab(path: Path, arrays: dict[str, np.ndarray], version: Literal["v5
         import scipy.io
 
         scipy.io.savemat(path, arrays, do_compression=True)
+        _stamp(path, "MATLAB 5.0 MAT-file")
         return
     import h5py
 
     with h5py.File(path, "w", userblock_size=512) as f:
         for key, array in arrays.items():
-            f.create_dataset(key, data=array.T, compression="gzip")
+            f.create_dataset(key, data=array.T, compression="gzip", track_times=False)
             f[key].attrs["MATLAB_class"] = np.bytes_(MATLAB_CLASSES[array.dtype.name])
-    created = time.strftime("%a %b %d %H:%M:%S %Y")
-    text = f"MATLAB 7.3 MAT-file, Platform: cmhbench, Created on: {created} HDF5 schema 1.00 ."
-    header = text.encode().ljust(HEADER_TEXT) + b"\0" * 8 + b"\x00\x02" + b"IM"
+    _stamp(path, "MATLAB 7.3 MAT-file", tail=b"\0" * 8 + b"\x00\x02" + b"IM")
+
+
+def _stamp(path: Path, kind: str, tail: bytes = b"") -> None:
+    """MATLAB's descriptive header text (then ``tail``: subsystem offset, version and
+    endianness where the writer left them out) without a creation date, which scipy and
+    MATLAB put there, so that the same arrays give the same bytes."""
+    text = f"{kind}, Platform: cmhbench, Created by: cmhbench features"
+    if kind.startswith("MATLAB 7.3"):
+        text += " HDF5 schema 1.00 ."
     with open(path, "r+b") as f:
-        f.write(header)
+        f.write(text.encode().ljust(HEADER_TEXT) + tail)
