@@ -64,6 +64,13 @@ def dataset_key(spec: str) -> str:
     return Path(spec).stem if is_data_file(spec) else parse_dataset_spec(spec)[0]
 
 
+def dataset_folder(spec: str) -> str:
+    """The results folder of a ``--datasets`` item: its loader's name, which spells out
+    the options (``uci-mfeat:image=fac:text=kar`` -> ``uci-mfeat-fac-kar``); nothing is
+    read."""
+    return dataset_loader(spec).name
+
+
 def dataset_options(loader_class: type[Dataset]) -> dict[str, Any]:
     """The options a dataset loader accepts: {name: type hint} of its plain arguments."""
     try:

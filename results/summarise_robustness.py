@@ -1,11 +1,12 @@
-"""Write results/robustness/README.md from the robustness grid's records.
+"""Write a robustness grid's README from its records.
 
-    python results/summarise_robustness.py
+    python results/summarise_robustness.py [robustness | robustness-raw]
 
-The grid (results/robustness.toml): every unsupervised method at 16 bits, seed 0, on
-the 30 ordered view pairs of uci-mfeat. The page holds one table per direction (a
-row per pair, a column per method, mAP@all with '!' where the codes are degenerate
-under cmhbench.health's rule) and, per method, the pairs whose codes collapsed.
+The grids (results/<name>.toml): methods at 16 bits, seed 0, on the 30 ordered view
+pairs of uci-mfeat, standardised (``robustness``: every unsupervised method) or raw
+(``robustness-raw``: DJSRH, where it collapses). The page holds one table per
+direction (a row per pair, a column per method, mAP@all with '!' where the codes are
+degenerate under cmhbench.health's rule) and the cells whose codes collapsed.
 """
 
 from __future__ import annotations
@@ -17,20 +18,21 @@ import pandas as pd
 from tabulate import tabulate
 
 from cmhbench import read_records
+from cmhbench.datasets import dataset_folder
 from cmhbench.health import RULE, describe
 from cmhbench.report.names import method_label
 from cmhbench.run.experiment import read_experiment
 from cmhbench.store.status import grid_states
 
 HERE = Path(__file__).parent
-CONFIG = HERE / "robustness.toml"
-FOLDER = HERE / "robustness"
+GRIDS = {"robustness": "standardised views", "robustness-raw": "raw views"}
 DIRECTIONS = {"i2t": "image->text", "t2i": "text->image"}
 
 
 def pair_name(dataset: str) -> str:
-    """'uci-mfeat-fac-kar' -> 'fac -> kar'; the default pair's folder is 'uci-mfeat'."""
-    views = dataset.removeprefix("uci-mfeat").strip("-") or "pix-fou"
+    """'uci-mfeat-fac-kar' -> 'fac -> kar' (also with '-raw'); the default pair's folder
+    is 'uci-mfeat'."""
+    views = dataset.removeprefix("uci-mfeat").removesuffix("raw").strip("-") or "pix-fou"
     image, text = views.split("-")
     return f"{image} -> {text}"
 
@@ -42,20 +44,23 @@ def value(record: dict, direction: str) -> str:
     return text + ("!" if record.get("code_health", {}).get("degenerate") else "")
 
 
-def page() -> str:
-    """The README's text, from the records as they are."""
-    grid = read_experiment(CONFIG)
-    methods, found = grid["methods"], read_records(FOLDER)
+def page(name: str = "robustness") -> str:
+    """The README's text of grid ``name``, from the records as they are."""
+    grid = read_experiment(HERE / f"{name}.toml")
+    folder = grid["out"]
+    methods, found = grid["methods"], read_records(folder)
     by_cell = {(r["dataset"], r["method"]): r for r in found}
-    states = grid_states(FOLDER, methods=methods, bits=grid["bits"], seeds=grid["seeds"])
-    pairs = sorted({cell.dataset for cell in states}, key=pair_name)
+    pairs = sorted((dataset_folder(item) for item in grid["datasets"]), key=pair_name)
+    states = grid_states(
+        folder, datasets=pairs, methods=methods, bits=grid["bits"], seeds=grid["seeds"]
+    )
     done = sum(cell.state in ("done", "degenerate", "failed") for cell in states)
     lines = [
-        "# Robustness: every unsupervised method on all 30 view pairs of uci-mfeat",
+        f"# Robustness on the 30 view pairs of uci-mfeat, {GRIDS[name]}",
         "",
-        "Written by `python results/summarise_robustness.py` from the records in this",
-        "folder (grid: `results/robustness.toml`; 16 bits, seed 0, standardised views,",
-        f"image view -> text view). {done} of {len(states)} cells have a record.",
+        f"Written by `python results/summarise_robustness.py {name}` from the records in",
+        f"this folder (grid: `results/{name}.toml`; 16 bits, seed 0, {GRIDS[name]}, image",
+        f"view -> text view). {done} of {len(states)} cells have a record.",
         "",
         f"`!`: degenerate codes ({RULE}); `failed`: the method cannot make 16 bits from",
         "a 6-d view (`mor`); blank: not run yet. `constant codes`: what codes that are all",
@@ -95,8 +100,13 @@ def page() -> str:
 
 
 def main() -> None:
-    (FOLDER / "README.md").write_text(page())
-    print(f"wrote {FOLDER / 'README.md'}", file=sys.stderr)
+    names = sys.argv[1:] or ["robustness"]
+    for name in names:
+        if name not in GRIDS:
+            sys.exit(f"unknown grid {name!r}: expected one of {', '.join(GRIDS)}")
+        path = HERE / name / "README.md"
+        path.write_text(page(name))
+        print(f"wrote {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,18 @@ def test_cells_lists_failed_unreadable_and_missing(tmp_path):
     assert "loss diverged (nan) at epoch 3" in failed and "traceback" not in result.output
 
 
+def test_cells_of_an_experiment_file_find_datasets_with_options_in_their_folders(tmp_path):
+    (tmp_path / "grid.toml").write_text(
+        'methods = ["cvh"]\nbits = [16]\nseeds = [0]\nout = "runs"\n'
+        'datasets = ["uci-mfeat:image=fac:text=kar", "uci-mfeat"]\n'
+    )
+    write(tmp_path / "runs", record("cvh", 16, 0, 0.4, 0.4, dataset="uci-mfeat-fac-kar"))
+    result = CliRunner().invoke(cli, ["cells", "--config", str(tmp_path / "grid.toml")])
+    assert result.exit_code == 0, result.output
+    assert "uci-mfeat  " in result.output  # the default pair's folder, not run
+    assert "2 cells: 1 done, 0 failed, 0 unreadable, 0 running, 1 missing" in result.output
+
+
 def test_recompute_restores_metrics_from_the_codes_and_keeps_the_cell_done(tmp_path):
     runner = CliRunner()
     run = ["run", "--methods", "cvh", "--bits", "8", "--out", str(tmp_path), "--no-progress"]
