@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from cmhbench import read_records
 from cmhbench.datasets import dataset_folder
-from cmhbench.health import RULE, describe
+from cmhbench.health import RULE
 from cmhbench.report.names import method_label
 from cmhbench.run.experiment import read_experiment
 from cmhbench.store.status import grid_states
@@ -84,11 +84,15 @@ def page(name: str = "robustness") -> str:
     collapsed = [r for r in found if r["status"] == "ok" and r["code_health"]["degenerate"]]
     if not collapsed:
         lines.append("None: every finished cell has healthy codes in both modalities.")
+    else:
+        lines += ["Distinct codes / items in each degenerate set:", ""]
     for record in sorted(collapsed, key=lambda r: (r["method"], pair_name(r["dataset"]))):
-        lines.append(
-            f"- {method_label(record['method'])}, {pair_name(record['dataset'])}: "
-            f"{describe(record['code_health'], record['bits'])}"
+        sets = record["code_health"]["sets"]
+        shown = ", ".join(
+            f"{name.replace('_', ' ')} {sets[name]['distinct']}/{sets[name]['items']}"
+            for name in record["code_health"]["degenerate"]
         )
+        lines.append(f"- {method_label(record['method'])}, {pair_name(record['dataset'])}: {shown}")
     counts = pd.Series([r["method"] for r in found if r["status"] == "ok"]).value_counts()
     lines += [
         "",

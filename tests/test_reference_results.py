@@ -50,12 +50,13 @@ def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
     assert f"Grid state: {REFERENCE_CELLS} cells" in local and "Made on: cpu" in local
 
 
-def test_the_robustness_page_is_what_its_records_give():
+@pytest.mark.parametrize("grid", ["robustness", "robustness-raw"])
+def test_the_robustness_pages_are_what_their_records_give(grid):
     spec = importlib.util.spec_from_file_location("robust", RESULTS / "summarise_robustness.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    committed = (RESULTS / "robustness" / "README.md").read_text(encoding="utf-8")
-    assert committed == module.page(), "results/robustness/README.md is stale: rewrite it"
+    committed = (RESULTS / grid / "README.md").read_text(encoding="utf-8")
+    assert committed == module.page(grid), f"results/{grid}/README.md is stale: rewrite it"
     assert "| fac -> kar |" in committed and "## Degenerate codes" in committed
 
 
