@@ -71,8 +71,14 @@ class DaskExecutor:
         self.cluster = None
         if address.startswith("local:"):
             workers = _local_workers(address)
-            # A task on a worker that dies fails at once; the retry is this class's.
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            # A task on a worker that dies fails at once; the retry is this class's. A
+            # worker holds only the cell it trains (saturation 1): with dask's default
+            # 1.1 a second cell could wait on it and die with it without having run.
+            settings = {
+                "distributed.scheduler.allowed-failures": 0,
+                "distributed.scheduler.worker-saturation": 1.0,
+            }
+            with dask.config.set(settings):
                 self.cluster = LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
