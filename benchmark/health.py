@@ -33,7 +33,8 @@ result), and tables mark it.
 from __future__ import annotations
 
 import math
-from typing import Literal, TypedDict
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
@@ -131,3 +132,16 @@ def describe(health: CodeHealth, bits: int) -> str:
             f"{stats['constant_bits']} of {bits} bits constant"
         )
     return "; ".join(parts)
+
+
+def is_collapsed(record: Mapping[str, Any]) -> bool:
+    """Whether a finished record's codes break the rule (False for an unfinished record
+    or one made before code health)."""
+    found = record.get("code_health")
+    return record.get("status") == "ok" and bool(found and found["degenerate"])
+
+
+def record_collapse(record: Mapping[str, Any]) -> str:
+    """A finished record's degenerate code sets in words (:func:`describe`); '' when
+    :func:`is_collapsed` says no."""
+    return describe(record["code_health"], record["bits"]) if is_collapsed(record) else ""

@@ -9,9 +9,9 @@ import click
 
 from cmhbench.cli.options import int_list
 from cmhbench.errors import CmhbenchError
+from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 
 if TYPE_CHECKING:
-    from cmhbench.health import DegeneratePolicy
     from cmhbench.store.schema import Record
 from cmhbench.run.config import MAX_BITS, MAX_SEED, split_names
 
@@ -83,7 +83,7 @@ def _filters(function: Any) -> Any:
 @click.option("--no-std", is_flag=True, help="Means only, without the standard deviation.")
 @click.option(
     "--degenerate",
-    type=click.Choice(["flag", "fail"]),
+    type=click.Choice(DEGENERATE_POLICIES),
     default="flag",
     show_default=True,
     help="Cells whose codes collapsed: marked '!', or counted as failed seeds.",

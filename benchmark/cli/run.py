@@ -10,15 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from cmhbench.errors import UnknownNameError
 from cmhbench.run.config import Option, OptionError, defaults, merged, run_options
-
-if TYPE_CHECKING:
-    from cmhbench.store.schema import Record
 
 METAVARS = {"names": "LIST", "ints": "INTS", "integer": "N", "path": "PATH", "text": "TEXT"}
 
@@ -72,6 +69,7 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     _check_registered("--methods", spec.methods)
     _check_registered("--datasets", spec.datasets)
     results = run_grid(spec)
+    from cmhbench.health import record_collapse
     from cmhbench.report.formats import to_text
     from cmhbench.report.frames import records_frame  # pandas, after training
     from cmhbench.report.tables import build_table, parse_metric
@@ -86,10 +84,10 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     failed = [
         record
         for record in results
-        if record["status"] != "ok" or (spec.degenerate == "fail" and _collapsed(record))
+        if record["status"] != "ok" or (spec.degenerate == "fail" and record_collapse(record))
     ]
     for record in failed:
-        message = record["error"]["message"] if record["error"] else _collapsed(record)
+        message = record["error"]["message"] if record["error"] else record_collapse(record)
         state = "degenerate" if record["status"] == "ok" else record["status"]
         click.echo(
             f"{state}: {record['dataset']}/{record['method']} {record['bits']} bits "
@@ -98,16 +96,6 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
         )
     if failed:
         sys.exit(1)
-
-
-def _collapsed(record: Record) -> str:
-    """Why the record's codes are degenerate, in words; '' when they are not."""
-    from cmhbench.health import describe
-
-    found = record.get("code_health")
-    if record["status"] != "ok" or not found or not found["degenerate"]:
-        return ""
-    return describe(found, record["bits"])
 
 
 def _given(ctx: click.Context, values: dict[str, Any]) -> dict[str, Any]:

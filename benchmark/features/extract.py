@@ -37,6 +37,13 @@ class Extraction:
     features: np.ndarray  # (n - len(unreadable), dim) float32
     unreadable: list[int]
 
+    @property
+    def readable(self) -> np.ndarray:
+        """The input positions of the readable images: row i of ``features`` is the
+        image at ``readable[i]``."""
+        count = len(self.features) + len(self.unreadable)
+        return np.setdiff1d(np.arange(count), self.unreadable)
+
 
 class _Images(Dataset):
     """(position, preprocessed image or None when it cannot be decoded)."""

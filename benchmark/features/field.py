@@ -131,7 +131,7 @@ def make_mscoco(
     UCCH's Doc2Vec vectors."""
     chosen = read_mscoco(raw)
     found, image = image_features(chosen.images, raw, out / ".mscoco-chunks", **options)
-    readable = np.setdiff1d(np.arange(len(chosen.ids)), found.unreadable)
+    readable = found.readable
     texts = [chosen.captions[i] for i in readable]
     words = vocabulary(texts, vocabulary_size)
     text = np.zeros((len(chosen.ids), len(words)), np.float32)
@@ -167,7 +167,7 @@ def _write(
 ) -> list[Path]:
     """``layout``'s files of the readable items in a seeded order, and the sidecar
     (``about`` with the rows' identifiers and the dropped items); returns the files."""
-    readable = np.setdiff1d(np.arange(len(items.ids)), found.unreadable)
+    readable = found.readable
     order = np.random.default_rng(split_seed).permutation(readable.size)
     rows = readable[order]
     arrays = {"XAll": found.features[order], **{k: v[rows] for k, v in items.arrays.items()}}

@@ -49,7 +49,7 @@ def make_generic(
         items.images, raw, out / f".{raw.name}-chunks", backbone, weights, seed,
         device=device, batch_size=batch_size, workers=workers, progress=progress,
     )  # fmt: skip
-    keep = np.setdiff1d(np.arange(len(items.images)), found.unreadable)
+    keep = found.readable
     texts = [items.texts[i] for i in keep]
     words = vocabulary(texts, vocabulary_size)
     buffer = io.BytesIO()

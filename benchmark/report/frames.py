@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from cmhbench.health import is_collapsed
 from cmhbench.store.schema import Record
 
 DIRECTIONS = {"i2t": "Image->Text", "t2i": "Text->Image"}
@@ -29,7 +30,7 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
             "status": record["status"],
             "supervised": record.get("supervised", False),
             "zero_relevant": (record.get("protocol") or {}).get("zero_relevant"),
-            "degenerate": bool(record.get("code_health", {}).get("degenerate")),
+            "degenerate": is_collapsed(record),
         }
         if record["status"] != "ok" or record["metrics"] is None:
             rows.append({**cell, "direction": None, "metric": None, "k": None, "value": None})

@@ -228,15 +228,16 @@ def _save(out: Path, record: Record, arrays: dict[str, np.ndarray] | None, held:
 
 def _warn_if_degenerate(path: Path, record: Record) -> None:
     """One warning line for a finished cell whose codes collapsed (cmhbench.health)."""
-    found = record.get("code_health")
-    if record["status"] != "ok" or not found or not found["degenerate"]:
+    collapse = health.record_collapse(record)
+    if not collapse:
         return
+    found = record["code_health"]
     scores = record["metrics"] or {}
     maps = "/".join(f"{scores[d]['map']:.3f}" for d in ("i2t", "t2i") if d in scores)
     log.warning(
         "%s: degenerate codes (%s); mAP@all %s, constant codes score %.3f here",
         path,
-        health.describe(found, record["bits"]),
+        collapse,
         maps,
         found["constant_map"] if found["constant_map"] is not None else float("nan"),
     )

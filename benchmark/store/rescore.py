@@ -3,9 +3,8 @@
 After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), every
 record's metrics and code health (:mod:`cmhbench.health`) are recomputed from its
 ``.npz`` under the record's own protocol (zero-relevant policy, K lists) and the
-record is rewritten atomically
-with the new metrics version and the matching configuration hash, so a later
-``cmhbench run`` still treats the cell as done.
+record is rewritten atomically with the new metrics version and the matching
+configuration hash, so a later ``cmhbench run`` still treats the cell as done.
 """
 
 from __future__ import annotations

@@ -72,10 +72,8 @@ def grid_states(
 def _finished(key: CellKey, record: Record) -> CellState:
     """'degenerate' (with the collapsed sets) when the codes broke the health rule,
     else 'done'."""
-    found = record.get("code_health")
-    if found and found["degenerate"]:
-        return CellState(*key, "degenerate", health.describe(found, record["bits"]))
-    return CellState(*key, "done")
+    collapse = health.record_collapse(record)
+    return CellState(*key, "degenerate", collapse) if collapse else CellState(*key, "done")
 
 
 def _unfinished(folder: Path, key: CellKey) -> CellState:
