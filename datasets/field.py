@@ -8,7 +8,10 @@ UCCH's code uses (``MIRFLICKR25K/``, ...) and in a folder named like the dataset
 (``mirflickr25k/``).
 
 The UCCH protocol: the files' row order is the split; the last ``n_query`` rows are
-the queries and every other row is both the retrieval set and the training set.
+the queries and every other row is both the retrieval set and the training set. The
+``queries`` option takes another count of last rows (e.g. ``mirflickr25k:queries=100``
+for a layout made from part of the raw data); the data set's name then says so
+(``mirflickr25k-q100``), so its results never share a folder with the field's split.
 """
 
 from __future__ import annotations
@@ -45,8 +48,17 @@ class FieldDataset(Dataset):
     source: ClassVar[str] = ""
     supervised_train_size: int | None = 5000
 
-    def __init__(self, root: str | None = None):
+    def __init__(self, root: str | None = None, queries: int | None = None):
         self.root = data_root(root)
+        if queries is not None and queries < 1:
+            raise CmhbenchError(f"{self.registered_as}: queries must be at least 1, got {queries}")
+        self.queries = queries
+
+    @property
+    def name(self) -> str:
+        """The registered name, with ``-qN`` when the ``queries`` option is set."""
+        base = super().name
+        return base if self.queries is None else f"{base}-q{self.queries}"
 
     def search_path(self) -> list[Path]:
         return [self.root, *(self.root / folder for folder in self.folders)]
@@ -79,13 +91,17 @@ class FieldDataset(Dataset):
         n_query: int,
         files: Sequence[Path],
     ) -> CrossModalData:
-        """The data with the UCCH protocol: the last ``n_query`` rows are queries;
-        every other row is both the retrieval set and the training set."""
+        """The data with the UCCH protocol: the last ``n_query`` rows (the ``queries``
+        option's count when it is set) are queries; every other row is both the
+        retrieval set and the training set."""
         same_rows([("image features", image), ("text features", text), ("labels", labels)])
         n = image.shape[0]
+        if self.queries is not None:
+            n_query = self.queries
         if not 0 < n_query < n:
             raise CmhbenchError(
-                f"{self.name}: cannot take the last {n_query} of {n} rows as queries"
+                f"{self.name}: cannot take the last {n_query} of {n} rows as queries "
+                f"(a smaller set takes the option {self.registered_as}:queries=N)"
             )
         query = np.arange(n - n_query, n, dtype=np.int64)
         empty = np.flatnonzero(labels[query].sum(1) == 0)

@@ -49,9 +49,13 @@ class MIRFlickr25K(FieldDataset):
     )
 
     def __init__(
-        self, root: str | None = None, image_file: str | None = None, image_key: str = "XAll"
+        self,
+        root: str | None = None,
+        image_file: str | None = None,
+        image_key: str = "XAll",
+        queries: int | None = None,
     ):
-        super().__init__(root)
+        super().__init__(root, queries)
         self.image_file = Path(image_file).expanduser() if image_file else None
         self.image_key = image_key
 

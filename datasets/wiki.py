@@ -44,8 +44,10 @@ class Wikipedia(FieldDataset):
         "train = retrieval = the 2,173 training pairs"
     )
 
-    def __init__(self, root: str | None = None, image_file: str | None = None):
-        super().__init__(root)
+    def __init__(
+        self, root: str | None = None, image_file: str | None = None, queries: int | None = None
+    ):
+        super().__init__(root, queries)
         self.image_file = Path(image_file).expanduser() if image_file else None
 
     def files(self) -> list[Path]:

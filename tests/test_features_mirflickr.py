@@ -18,7 +18,6 @@ from conftest import (
 from PIL import Image
 
 from cmhbench.datasets import dataset_loader
-from cmhbench.datasets import mirflickr as mirflickr_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import mirflickr
 from cmhbench.features.field import make_mirflickr
@@ -101,7 +100,7 @@ def test_a_broken_layout_is_one_clear_error(raw):
 
 
 @pytest.mark.usefixtures("tiny_backbone")
-def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
+def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path):
     out = tmp_path / "features"
     paths = make_mirflickr(raw, out, split_seed=3, **TINY_EXTRACTION)
     assert [p.name for p in paths] == [
@@ -125,10 +124,10 @@ def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monk
     assert sidecar["text"]["vocabulary"] == ["sky", "water", "dog"]
     assert sidecar["selection"]["without_tags"] == [3, 5] and sidecar["items"] == 8
     assert sidecar["image"]["weights"] == "random" and sidecar["labels"][0] == "animals"
-    monkeypatch.setattr(mirflickr_loader, "N_QUERY", 3)  # the field's 2,000 of 20,015
-    data = dataset_loader("mirflickr25k", data_root=str(out)).load()
+    # a dozen items: the last few are the queries (the field's 2,000 of 20,015)
+    data = dataset_loader("mirflickr25k:queries=3", data_root=str(out)).load()
     assert data.image.shape == (8, 4096) and data.query_idx.tolist() == [5, 6, 7]
-    record = cvh_cell_on("mirflickr25k", tmp_path / "runs", data_root=out)
+    record = cvh_cell_on("mirflickr25k:queries=3", tmp_path / "runs", data_root=out)
     assert record["status"] == "ok", record["error"]
 
 
@@ -138,9 +137,18 @@ def test_the_features_command_writes_what_a_run_reads(raw, tmp_path):
     made = features_command("mirflickr25k", raw, out)
     assert made.returncode == 0, made.stderr
     assert "mirflickr25k-lall.mat and mirflickr25k-features.json" in made.stdout
-    ran = subprocess.run(
-        [*cmhbench_command(), "run", "--datasets", "mirflickr25k", "--data-root", str(out),
-         "--methods", "cvh", "--bits", "2", "--out", str(tmp_path / "runs")],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert "cannot take the last 2000 of 8 rows as queries" in ran.stderr  # the field's split
+
+    def run(dataset: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*cmhbench_command(), "run", "--datasets", dataset, "--data-root", str(out),
+             "--methods", "cvh", "--bits", "2", "--out", str(tmp_path / "runs")],
+            capture_output=True, text=True,
+        )  # fmt: skip
+
+    field_split = run("mirflickr25k")
+    assert field_split.returncode != 0
+    assert "cannot take the last 2000 of 8 rows as queries" in field_split.stderr
+    assert "mirflickr25k:queries=N" in field_split.stderr
+    small_split = run("mirflickr25k:queries=2")
+    assert small_split.returncode == 0, small_split.stderr
+    assert (tmp_path / "runs" / "mirflickr25k-q2" / "cvh" / "bits2-seed0.json").is_file()

@@ -12,7 +12,6 @@ from conftest import TINY_EXTRACTION, cvh_cell_on
 from PIL import Image
 
 from cmhbench.datasets import dataset_loader
-from cmhbench.datasets import mscoco as mscoco_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import mscoco
 from cmhbench.features.field import make_mscoco
@@ -81,7 +80,7 @@ def test_a_missing_or_foreign_annotation_file_is_one_clear_error(raw):
 
 
 @pytest.mark.usefixtures("tiny_backbone")
-def test_the_file_is_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
+def test_the_file_is_read_by_the_loader_and_run(raw, tmp_path):
     out = tmp_path / "features"
     [path] = make_mscoco(raw, out, vocabulary_size=4, **TINY_EXTRACTION)
     assert path.name == "mscoco-caption-bow.h5"
@@ -94,8 +93,8 @@ def test_the_file_is_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
     # in 3 (ties alphabetical), people in 2
     assert sidecar["text"]["vocabulary"] == ["a", "car", "dog", "people"]
     assert "Doc2Vec" in sidecar["text"]["rule"] and sidecar["items"] == 6
-    monkeypatch.setattr(mscoco_loader, "N_QUERY", 2)  # the field's 5,000 of 122,218
-    data = dataset_loader("mscoco", data_root=str(out)).load()
+    # a dozen items: the last few are the queries (the field's 5,000 of 122,218)
+    data = dataset_loader("mscoco:queries=2", data_root=str(out)).load()
     assert data.text.shape == (6, 4) and data.query_idx.tolist() == [4, 5]
-    record = cvh_cell_on("mscoco", tmp_path / "runs", data_root=out)
+    record = cvh_cell_on("mscoco:queries=2", tmp_path / "runs", data_root=out)
     assert record["status"] == "ok", record["error"]

@@ -11,7 +11,6 @@ from conftest import TINY_EXTRACTION, cvh_cell_on, read_ucch_files
 from PIL import Image
 
 from cmhbench.datasets import dataset_loader
-from cmhbench.datasets import nus_wide as nus_wide_loader
 from cmhbench.errors import CmhbenchError
 from cmhbench.features import nus_wide
 from cmhbench.features.field import make_nus_wide
@@ -75,7 +74,7 @@ def test_a_broken_release_is_one_clear_error(raw):
 
 
 @pytest.mark.usefixtures("tiny_backbone")
-def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monkeypatch):
+def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path):
     out = tmp_path / "features"
     paths = make_nus_wide(raw, out, **TINY_EXTRACTION)
     image, text, labels = read_ucch_files(paths)
@@ -88,8 +87,8 @@ def test_ucch_s_files_are_written_read_by_the_loader_and_run(raw, tmp_path, monk
     np.testing.assert_array_equal(text, TAGS[rows])
     assert sidecar["selection"]["selected_without_tags"] == 1
     assert sidecar["text"]["tags"] == ["sky", "water", "sunset", "dog", "art"]
-    monkeypatch.setattr(nus_wide_loader, "N_QUERY", 3)  # the field's 2,100 of 186,577
-    data = dataset_loader("nus-wide-tc10", data_root=str(out)).load()
+    # a dozen items: the last few are the queries (the field's 2,100 of 186,577)
+    data = dataset_loader("nus-wide-tc10:queries=3", data_root=str(out)).load()
     assert data.labels.shape == (11, 10) and data.query_idx.tolist() == [8, 9, 10]
-    record = cvh_cell_on("nus-wide-tc10", tmp_path / "runs", data_root=out)
+    record = cvh_cell_on("nus-wide-tc10:queries=3", tmp_path / "runs", data_root=out)
     assert record["status"] == "ok", record["error"]

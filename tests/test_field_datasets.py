@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from field_formats import aligned_arrays, save_h5py, save_v5, save_v73
 
-from cmhbench.datasets import load_dataset
+from cmhbench.datasets import dataset_loader, load_dataset
 from cmhbench.errors import CmhbenchError
 
 
@@ -197,3 +197,36 @@ def test_the_environment_variable_sets_the_data_root(tmp_path, monkeypatch):
     write_mirflickr(tmp_path)
     monkeypatch.setenv("CMHBENCH_DATA_ROOT", str(tmp_path))
     assert load_dataset("mirflickr25k").n_items == 2030
+
+
+def write_layout(root, name: str) -> None:
+    """MIR-sized arrays in ``name``'s file layout."""
+    image, text, labels = aligned_arrays(*MIR.values())
+    if name == "iapr-tc12":
+        database = {"VDatabase": image[:-12], "YDatabase": text[:-12], "databaseL": labels[:-12]}
+        test = {"VTest": image[-12:], "YTest": text[-12:], "testL": labels[-12:]}
+        save_v5(root / "iapr-tc12.mat", {**database, **test})
+    elif name == "mscoco":
+        save_h5py(root / "mscoco-caption-bow.h5", {"XAll": image, "YAll": text, "LAll": labels})
+    else:
+        image_file = "xall-vgg" if name == "nus-wide-tc10" else "iall-vgg"
+        save_v5(root / f"{name}-{image_file}.mat", {"XAll": image})
+        save_v5(root / f"{name}-yall.mat", {"YAll": text})
+        save_v5(root / f"{name}-lall.mat", {"LAll": labels})
+
+
+@pytest.mark.parametrize("name", ["mirflickr25k", "nus-wide-tc10", "iapr-tc12", "mscoco"])
+def test_the_queries_option_takes_another_count_of_last_rows_and_names_itself(tmp_path, name):
+    write_layout(tmp_path, name)
+    assert dataset_loader(name).name == name
+    data = load(name, tmp_path, queries=30)
+    check(data, 2030, 30, (6, 5), 4)
+    assert data.name == f"{name}-q30" and "the last 30 rows" in data.split["protocol"]
+
+
+def test_a_query_count_the_set_cannot_give_names_the_option(tmp_path):
+    write_mirflickr(tmp_path)
+    with pytest.raises(CmhbenchError, match=r"last 2030 of 2030 rows.*mirflickr25k:queries=N"):
+        load("mirflickr25k", tmp_path, queries=2030)
+    with pytest.raises(CmhbenchError, match="queries must be at least 1, got 0"):
+        load("mirflickr25k", tmp_path, queries=0)
