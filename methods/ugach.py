@@ -95,7 +95,7 @@ class UGACHParams:
     init_std: float = hyperparameter(0.1, f"{CODE}, dis_model_nn.py: truncated normal")
 
 
-class _PairNets(nn.Module):
+class PairNets(nn.Module):
     """One UGACH network: f_I and f_T, returning pre-sigmoid outputs."""
 
     def __init__(self, image_dim: int, text_dim: int, hidden: int, bits: int, std: float):
@@ -143,6 +143,201 @@ def is_neighbour(neighbours: torch.Tensor, items: torch.Tensor) -> torch.Tensor:
     return (items[:, :, None] == neighbours[:, None, :]).any(-1)
 
 
+class UGACHTraining:
+    """One UGACH fit: the training pairs on the device, their correlation graph, both
+    networks, and the steps of the two stages (``unsuper-pretrain``, ``UGACH-mir``)."""
+
+    def __init__(
+        self,
+        params: UGACHParams,
+        bits: int,
+        tensors: dict[str, torch.Tensor],
+        rng: torch.Generator,
+        discriminator: PairNets,
+        generator: PairNets,
+    ):
+        self.params, self.tensors, self.rng = params, tensors, rng
+        self.discriminator, self.generator = discriminator, generator
+        self.margin = params.margin_per_bit * bits
+        self.device = tensors["image"].device
+        with torch.no_grad():
+            self.neighbours = cross_neighbours(tensors["image"], tensors["text"], params.neighbours)
+        self.distinct = distinct_neighbours(self.neighbours)
+        # at most n, as UGACH.fit checks n >= neighbours + samples
+        n = len(self.neighbours)
+        self.candidates = max(n // params.candidate_ratio, params.neighbours + params.samples)
+
+    def sgd(self, nets: PairNets, lr: float) -> torch.optim.Optimizer:
+        """Plain SGD whose weight decay is the gradient of wd * sum 1/2 ||theta||^2."""
+        return torch.optim.SGD(nets.parameters(), lr=lr, weight_decay=self.params.weight_decay)
+
+    def random_neighbours(self, queries: torch.Tensor, count: int) -> torch.Tensor:
+        """``count`` distinct random neighbours of each query (the code shuffles the
+        query's neighbour list and takes its head)."""
+        keys = torch.rand(len(queries), self.neighbours.shape[1], generator=self.rng)
+        keys = keys.to(self.device).masked_fill(~self.distinct[queries], -1.0)
+        return self.neighbours[queries].gather(1, keys.topk(count, dim=1).indices)
+
+    def random_candidates(self, count: int) -> torch.Tensor:
+        """Per query, ``self.candidates`` distinct random training items (q x c)."""
+        n = len(self.neighbours)
+        keys = torch.rand(count, n, generator=self.rng).to(self.device)
+        return keys.topk(self.candidates, dim=1).indices
+
+    def pretrain(self) -> None:
+        """Stage 1: D on triplets of random neighbours and random non-neighbours."""
+        p = self.params
+        n = len(self.neighbours)
+        queries = torch.arange(n, device=self.device)
+        positives = self.random_neighbours(queries, 1)[:, 0]
+        negatives = torch.randint(n, (n,), generator=self.rng).to(self.device)
+        clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
+        while clash.any():
+            redraw = torch.randint(n, (int(clash.sum()),), generator=self.rng)
+            negatives[clash] = redraw.to(self.device)
+            clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
+        order = torch.randperm(n, generator=self.rng).to(self.device)
+        triplets = torch.stack([queries, positives, negatives], 1)[order]
+        optimizer = self.sgd(self.discriminator, p.pretrain_lr)
+        for epoch in range(p.pretrain_epochs):
+            for direction in ("i2t", "t2i"):
+                self.train_discriminator(
+                    triplets, direction, optimizer, p.pretrain_batch_size, epoch
+                )
+
+    def adversarial_round(
+        self, d_optimizer: torch.optim.Optimizer, g_optimizer: torch.optim.Optimizer, epoch: int
+    ) -> float:
+        """Stage 2, one round: D on G's triplets, then G's passes; D's mean hinge loss."""
+        p = self.params
+        triplets = {d: self.adversarial_triplets(d) for d in ("i2t", "t2i")}
+        losses = [
+            self.train_discriminator(triplets[d], d, d_optimizer, p.batch_size, epoch)
+            for d in ("i2t", "t2i")
+        ]
+        for _ in range(p.generator_epochs):
+            for direction in ("i2t", "t2i"):
+                self.train_generator(direction, g_optimizer, epoch)
+        return sum(losses) / len(losses)
+
+    @staticmethod
+    def views(direction: str) -> tuple[str, str]:
+        return ("image", "text") if direction == "i2t" else ("text", "image")
+
+    def hinge(self, nets: PairNets, triplets: torch.Tensor, direction: str) -> torch.Tensor:
+        """[beta + d(q, p) - d(q, n)]_+ per triplet (query, positive, negative)."""
+        query_view, item_view = self.views(direction)
+        query = nets.embed(self.tensors[query_view][triplets[:, 0]], query_view)
+        positive = nets.embed(self.tensors[item_view][triplets[:, 1]], item_view)
+        negative = nets.embed(self.tensors[item_view][triplets[:, 2]], item_view)
+        gap = self.margin + squared_distance(query, positive) - squared_distance(query, negative)
+        return gap.clamp(min=0)
+
+    def train_discriminator(
+        self,
+        triplets: torch.Tensor,
+        direction: str,
+        optimizer: torch.optim.Optimizer,
+        batch_size: int,
+        epoch: int,
+    ) -> float:
+        """One pass of D over ``triplets`` in order; returns the mean hinge loss."""
+        self.discriminator.train()
+        total, steps = 0.0, 0
+        for start in range(0, len(triplets), batch_size):
+            loss = self.hinge(self.discriminator, triplets[start : start + batch_size], direction)
+            loss = loss.mean()
+            total += check_finite(loss, epoch, steps)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            steps += 1
+        return total / steps
+
+    @torch.no_grad()
+    def generator_embeddings(self) -> dict[str, torch.Tensor]:
+        """G's sigmoid outputs for every training item, both modalities."""
+        self.generator.eval()
+        return {
+            modality: torch.cat(
+                [
+                    self.generator.embed(chunk, modality)
+                    for chunk in self.tensors[modality].split(DISTANCE_ROWS)
+                ]
+            )
+            for modality in ("image", "text")
+        }
+
+    def generator_scores(
+        self,
+        embedded: dict[str, torch.Tensor],
+        queries: torch.Tensor,
+        candidates: torch.Tensor,
+        direction: str,
+    ) -> torch.Tensor:
+        """-d_G(q, c) for every query's candidates (q x c)."""
+        query_view, item_view = self.views(direction)
+        query = embedded[query_view][queries]
+        return -squared_distance(query[:, None, :], embedded[item_view][candidates])
+
+    def draw(self, scores: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+        """``samples`` candidates per row drawn from softmax(scores), with replacement."""
+        probabilities = torch.softmax(scores, dim=1)
+        picks = torch.multinomial(
+            probabilities.cpu(), self.params.samples, replacement=True, generator=self.rng
+        ).to(self.device)
+        return candidates.gather(1, picks)
+
+    def adversarial_triplets(self, direction: str) -> torch.Tensor:
+        """``generate_samples``: per query, 2 (positive, G-drawn negative) triplets."""
+        n, samples = len(self.neighbours), self.params.samples
+        embedded = self.generator_embeddings()
+        rows = []
+        for start in range(0, n, DISTANCE_ROWS):
+            queries = torch.arange(start, min(start + DISTANCE_ROWS, n), device=self.device)
+            candidates = self.random_candidates(len(queries))
+            scores = self.generator_scores(embedded, queries, candidates, direction)
+            scores = scores.masked_fill(
+                is_neighbour(self.neighbours[queries], candidates), -torch.inf
+            )
+            negatives = self.draw(scores, candidates)
+            positives = self.random_neighbours(queries, samples)
+            rows.append(
+                torch.stack([queries[:, None].expand(-1, samples), positives, negatives], -1)
+            )
+        triplets = torch.cat(rows).reshape(-1, 3)
+        return triplets[torch.randperm(len(triplets), generator=self.rng).to(self.device)]
+
+    def train_generator(self, direction: str, optimizer: torch.optim.Optimizer, epoch: int) -> None:
+        """``train_generator``: a policy-gradient step per batch of queries, in order."""
+        p = self.params
+        n = len(self.neighbours)
+        query_view, item_view = self.views(direction)
+        embedded = self.generator_embeddings()
+        for step, start in enumerate(range(0, n, p.batch_size)):
+            queries = torch.arange(start, min(start + p.batch_size, n), device=self.device)
+            candidates = self.random_candidates(len(queries))
+            scores = self.generator_scores(embedded, queries, candidates, direction)
+            drawn = self.draw(scores, candidates)
+            positives = self.random_neighbours(queries, p.samples)
+            triplets = torch.stack([queries[:, None].expand_as(drawn), positives, drawn], -1)
+            with torch.no_grad():
+                self.discriminator.eval()
+                reward = torch.sigmoid(
+                    self.hinge(self.discriminator, triplets.view(-1, 3), direction)
+                )
+            self.generator.train()
+            query = self.generator.embed(self.tensors[query_view][queries], query_view)
+            items = self.generator.embed(self.tensors[item_view][drawn.ravel()], item_view)
+            scores = -squared_distance(query[:, None, :], items.view(*drawn.shape, -1))
+            log_probability = torch.log(torch.softmax(scores, dim=1) + 1e-20)
+            loss = -(log_probability * reward.view_as(log_probability)).mean()
+            check_finite(loss, epoch, step)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+
 @register_method("ugach")
 class UGACH(TorchMethod):
     """A generator picks hard pairs from a kNN correlation graph; the discriminator's
@@ -167,195 +362,23 @@ class UGACH(TorchMethod):
         self, data: PairedSet, *, device: str = "cpu", seed: int = 0, progress: bool = False
     ) -> None:
         p = self.params
-        self.generator_rng, self.tensors = start_training(self, data, device, seed)
+        rng, tensors = start_training(self, data, device, seed)
         n, dims = len(data), (data.image.shape[1], data.text.shape[1])
         if n < p.neighbours + p.samples:
             raise CmhbenchError(
                 f"ugach needs at least neighbours + samples = {p.neighbours + p.samples} "
                 f"training pairs; got {n}"
             )
-        self.margin = p.margin_per_bit * self.bits
-        self.discriminator = _PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
-        self.generator = _PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
+        self.discriminator = PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
+        generator = PairNets(*dims, p.hidden, self.bits, p.init_std).to(self.device)
         self.networks = {"image": self.discriminator.image, "text": self.discriminator.text}
-        with torch.no_grad():
-            self.neighbours = cross_neighbours(
-                self.tensors["image"], self.tensors["text"], p.neighbours
-            )
-        self.distinct = distinct_neighbours(self.neighbours)
-        # at most n, as the check above ensures n >= neighbours + samples
-        self.candidates = max(n // p.candidate_ratio, p.neighbours + p.samples)
-        self._pretrain()
+        training = UGACHTraining(p, self.bits, tensors, rng, self.discriminator, generator)
+        training.pretrain()
+        d_optimizer = training.sgd(self.discriminator, p.discriminator_lr)
+        g_optimizer = training.sgd(generator, p.generator_lr)
         self.history = []
-        d_optimizer = self._sgd(self.discriminator, p.discriminator_lr)
-        g_optimizer = self._sgd(self.generator, p.generator_lr)
         bar = epoch_bar(p.epochs, f"ugach {self.bits} bits", progress)
         for epoch in bar:
-            triplets = {d: self._adversarial_triplets(d) for d in ("i2t", "t2i")}
-            losses = [
-                self._train_discriminator(triplets[d], d, d_optimizer, p.batch_size, epoch)
-                for d in ("i2t", "t2i")
-            ]
-            for _ in range(p.generator_epochs):
-                for direction in ("i2t", "t2i"):
-                    self._train_generator(direction, g_optimizer, epoch)
-            self.history.append(sum(losses) / len(losses))
+            self.history.append(training.adversarial_round(d_optimizer, g_optimizer, epoch))
             bar.set_postfix(loss=f"{self.history[-1]:.4f}")
         self.discriminator.eval()
-        del self.tensors, self.neighbours, self.distinct
-
-    def _sgd(self, nets: _PairNets, lr: float) -> torch.optim.Optimizer:
-        """Plain SGD whose weight decay is the gradient of wd * sum 1/2 ||theta||^2."""
-        return torch.optim.SGD(nets.parameters(), lr=lr, weight_decay=self.params.weight_decay)
-
-    def _random_neighbours(self, queries: torch.Tensor, count: int) -> torch.Tensor:
-        """``count`` distinct random neighbours of each query (the code shuffles the
-        query's neighbour list and takes its head)."""
-        keys = torch.rand(len(queries), self.neighbours.shape[1], generator=self.generator_rng)
-        keys = keys.to(self.device).masked_fill(~self.distinct[queries], -1.0)
-        return self.neighbours[queries].gather(1, keys.topk(count, dim=1).indices)
-
-    def _random_candidates(self, count: int) -> torch.Tensor:
-        """Per query, ``self.candidates`` distinct random training items (q x c)."""
-        n = len(self.neighbours)
-        keys = torch.rand(count, n, generator=self.generator_rng).to(self.device)
-        return keys.topk(self.candidates, dim=1).indices
-
-    def _pretrain(self) -> None:
-        """Stage 1: D on triplets of random neighbours and random non-neighbours."""
-        p = self.params
-        n = len(self.neighbours)
-        queries = torch.arange(n, device=self.device)
-        positives = self._random_neighbours(queries, 1)[:, 0]
-        negatives = torch.randint(n, (n,), generator=self.generator_rng).to(self.device)
-        clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
-        while clash.any():
-            redraw = torch.randint(n, (int(clash.sum()),), generator=self.generator_rng)
-            negatives[clash] = redraw.to(self.device)
-            clash = is_neighbour(self.neighbours, negatives[:, None])[:, 0]
-        order = torch.randperm(n, generator=self.generator_rng).to(self.device)
-        triplets = torch.stack([queries, positives, negatives], 1)[order]
-        optimizer = self._sgd(self.discriminator, p.pretrain_lr)
-        for epoch in range(p.pretrain_epochs):
-            for direction in ("i2t", "t2i"):
-                self._train_discriminator(
-                    triplets, direction, optimizer, p.pretrain_batch_size, epoch
-                )
-
-    def _views(self, direction: str) -> tuple[str, str]:
-        return ("image", "text") if direction == "i2t" else ("text", "image")
-
-    def _hinge(self, nets: _PairNets, triplets: torch.Tensor, direction: str) -> torch.Tensor:
-        """[beta + d(q, p) - d(q, n)]_+ per triplet (query, positive, negative)."""
-        query_view, item_view = self._views(direction)
-        query = nets.embed(self.tensors[query_view][triplets[:, 0]], query_view)
-        positive = nets.embed(self.tensors[item_view][triplets[:, 1]], item_view)
-        negative = nets.embed(self.tensors[item_view][triplets[:, 2]], item_view)
-        gap = self.margin + squared_distance(query, positive) - squared_distance(query, negative)
-        return gap.clamp(min=0)
-
-    def _train_discriminator(
-        self,
-        triplets: torch.Tensor,
-        direction: str,
-        optimizer: torch.optim.Optimizer,
-        batch_size: int,
-        epoch: int,
-    ) -> float:
-        """One pass of D over ``triplets`` in order; returns the mean hinge loss."""
-        self.discriminator.train()
-        total, steps = 0.0, 0
-        for start in range(0, len(triplets), batch_size):
-            loss = self._hinge(self.discriminator, triplets[start : start + batch_size], direction)
-            loss = loss.mean()
-            total += check_finite(loss, epoch, steps)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            steps += 1
-        return total / steps
-
-    @torch.no_grad()
-    def _generator_embeddings(self) -> dict[str, torch.Tensor]:
-        """G's sigmoid outputs for every training item, both modalities."""
-        self.generator.eval()
-        return {
-            modality: torch.cat(
-                [
-                    self.generator.embed(chunk, modality)
-                    for chunk in self.tensors[modality].split(DISTANCE_ROWS)
-                ]
-            )
-            for modality in ("image", "text")
-        }
-
-    def _generator_scores(
-        self,
-        embedded: dict[str, torch.Tensor],
-        queries: torch.Tensor,
-        candidates: torch.Tensor,
-        direction: str,
-    ) -> torch.Tensor:
-        """-d_G(q, c) for every query's candidates (q x c)."""
-        query_view, item_view = self._views(direction)
-        query = embedded[query_view][queries]
-        return -squared_distance(query[:, None, :], embedded[item_view][candidates])
-
-    def _draw(self, scores: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-        """``samples`` candidates per row drawn from softmax(scores), with replacement."""
-        probabilities = torch.softmax(scores, dim=1)
-        picks = torch.multinomial(
-            probabilities.cpu(), self.params.samples, replacement=True, generator=self.generator_rng
-        ).to(self.device)
-        return candidates.gather(1, picks)
-
-    def _adversarial_triplets(self, direction: str) -> torch.Tensor:
-        """``generate_samples``: per query, 2 (positive, G-drawn negative) triplets."""
-        n, samples = len(self.neighbours), self.params.samples
-        embedded = self._generator_embeddings()
-        rows = []
-        for start in range(0, n, DISTANCE_ROWS):
-            queries = torch.arange(start, min(start + DISTANCE_ROWS, n), device=self.device)
-            candidates = self._random_candidates(len(queries))
-            scores = self._generator_scores(embedded, queries, candidates, direction)
-            scores = scores.masked_fill(
-                is_neighbour(self.neighbours[queries], candidates), -torch.inf
-            )
-            negatives = self._draw(scores, candidates)
-            positives = self._random_neighbours(queries, samples)
-            rows.append(
-                torch.stack([queries[:, None].expand(-1, samples), positives, negatives], -1)
-            )
-        triplets = torch.cat(rows).reshape(-1, 3)
-        return triplets[torch.randperm(len(triplets), generator=self.generator_rng).to(self.device)]
-
-    def _train_generator(
-        self, direction: str, optimizer: torch.optim.Optimizer, epoch: int
-    ) -> None:
-        """``train_generator``: a policy-gradient step per batch of queries, in order."""
-        p = self.params
-        n = len(self.neighbours)
-        query_view, item_view = self._views(direction)
-        embedded = self._generator_embeddings()
-        for step, start in enumerate(range(0, n, p.batch_size)):
-            queries = torch.arange(start, min(start + p.batch_size, n), device=self.device)
-            candidates = self._random_candidates(len(queries))
-            scores = self._generator_scores(embedded, queries, candidates, direction)
-            drawn = self._draw(scores, candidates)
-            positives = self._random_neighbours(queries, p.samples)
-            triplets = torch.stack([queries[:, None].expand_as(drawn), positives, drawn], -1)
-            with torch.no_grad():
-                self.discriminator.eval()
-                reward = torch.sigmoid(
-                    self._hinge(self.discriminator, triplets.view(-1, 3), direction)
-                )
-            self.generator.train()
-            query = self.generator.embed(self.tensors[query_view][queries], query_view)
-            items = self.generator.embed(self.tensors[item_view][drawn.ravel()], item_view)
-            scores = -squared_distance(query[:, None, :], items.view(*drawn.shape, -1))
-            log_probability = torch.log(torch.softmax(scores, dim=1) + 1e-20)
-            loss = -(log_probability * reward.view_as(log_probability)).mean()
-            check_finite(loss, epoch, step)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()

@@ -10,6 +10,9 @@ from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
 from cmhbench.methods.ugach import (
     UGACH,
+    PairNets,
+    UGACHParams,
+    UGACHTraining,
     cross_neighbours,
     distinct_neighbours,
     is_neighbour,
@@ -49,15 +52,16 @@ def test_repeated_neighbours_count_once_and_membership_is_by_row():
 
 def test_triplets_pair_a_neighbour_with_a_non_neighbour():
     image, text = views()
-    method = UGACH(8, hidden=16, epochs=1, pretrain_epochs=1)
-    method.fit(PairedSet(image, text), seed=0)
-    method.tensors = {"image": torch.as_tensor(image), "text": torch.as_tensor(text)}
-    method.neighbours = cross_neighbours(method.tensors["image"], method.tensors["text"], 10)
-    method.distinct = distinct_neighbours(method.neighbours)
-    triplets = method._adversarial_triplets("i2t")
+    params = UGACHParams(hidden=16)
+    nets = [PairNets(8, 6, params.hidden, 8, params.init_std) for _ in range(2)]
+    tensors = {"image": torch.as_tensor(image), "text": torch.as_tensor(text)}
+    training = UGACHTraining(params, 8, tensors, torch.Generator().manual_seed(0), *nets)
+    triplets = training.adversarial_triplets("i2t")
     assert len(triplets) == 2 * len(image)  # two per query
-    positives = is_neighbour(method.neighbours[triplets[:, 0]], triplets[:, 1:2])[:, 0]
-    negatives = is_neighbour(method.neighbours[triplets[:, 0]], triplets[:, 2:3])[:, 0]
+    graph = cross_neighbours(tensors["image"], tensors["text"], 10)
+    assert torch.equal(training.neighbours, graph)
+    positives = is_neighbour(graph[triplets[:, 0]], triplets[:, 1:2])[:, 0]
+    negatives = is_neighbour(graph[triplets[:, 0]], triplets[:, 2:3])[:, 0]
     assert positives.all() and not negatives.any()
 
 
