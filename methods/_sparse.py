@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 import scipy.optimize
@@ -28,9 +30,18 @@ LINE_SEARCH_SLACK = 1e-12
 MULTIPLIER_FLOOR = 1e-10
 
 
-def soft_threshold(values: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """sign(v) max(|v| - t, 0), thresholds broadcast over rows."""
-    return np.sign(values) * np.maximum(np.abs(values) - thresholds, 0.0)
+def _shrink(values: np.ndarray, thresholds: np.ndarray, scratch: np.ndarray) -> np.ndarray:
+    """Soft thresholding sign(v) max(|v| - t, 0), written into ``values`` (thresholds
+    broadcast over rows; ``scratch``: a buffer of its shape). A value shrunk to zero
+    keeps its sign bit, which no sum or product here tells apart."""
+    magnitude = np.abs(values, out=scratch)
+    magnitude -= thresholds
+    np.maximum(magnitude, 0.0, out=magnitude)
+    return np.copysign(magnitude, values, out=values)
+
+
+def _row_norms_squared(matrix: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", matrix, matrix)
 
 
 def lasso_fista(design: np.ndarray, targets: np.ndarray, ratio: float, steps: int) -> np.ndarray:
@@ -41,45 +52,81 @@ def lasso_fista(design: np.ndarray, targets: np.ndarray, ratio: float, steps: in
     LeastR's line search starts at L = 1 and, while ||M v||^2 > L ||v||^2 for the step
     v, sets L = max(2 L, ||M v||^2 / ||v||^2); L carries over to the next step. A
     target whose step moves it by less than ``TINY_STEP`` stops there. The one change
-    is ``LINE_SEARCH_SLACK`` on the line-search test."""
-    k, n = design.shape[1], targets.shape[1]
-    correlation = design.T @ targets
-    weights = ratio * np.abs(correlation).max(axis=0)
-    codes, previous = np.zeros((k, n)), np.zeros((k, n))
-    fitted, fitted_previous = np.zeros_like(targets), np.zeros_like(targets)
+    is ``LINE_SEARCH_SLACK`` on the line-search test.
+
+    Layout, for speed: the work arrays hold one target per row (n x k), so that a
+    line-search retry gathers whole rows; a step over every target writes into buffers
+    made once (a fresh n x k array per operation costs more in page faults than its
+    arithmetic)."""
+    rows_of_targets = targets.T  # n x m
+    (n, m), k = rows_of_targets.shape, design.shape[1]
+    correlation = rows_of_targets @ design  # n x k: M^T z per target
+    weights = ratio * np.abs(correlation).max(axis=1)
+    codes, previous, search, gradient = (np.zeros((n, k)) for _ in range(4))
+    fitted, fitted_previous, fitted_search = (np.zeros(rows_of_targets.shape) for _ in range(3))
+    every = _StepBuffers.make(n, k, m)
     lipschitz = np.ones(n)
     active = np.ones(n, dtype=bool)
     alpha_previous, alpha = 0.0, 1.0
     for _ in range(steps):
         beta = (alpha_previous - 1) / alpha
-        search = codes + beta * (codes - previous)
-        fitted_search = fitted + beta * (fitted - fitted_previous)
-        gradient = design.T @ fitted_search - correlation
-        previous, fitted_previous = codes.copy(), fitted.copy()
+        _extrapolate(codes, previous, beta, out=search)
+        _extrapolate(fitted, fitted_previous, beta, out=fitted_search)
+        np.matmul(fitted_search, design, out=gradient)
+        gradient -= correlation
+        np.copyto(previous, codes)
+        np.copyto(fitted_previous, fitted)
         stopped = np.zeros(n, dtype=bool)
         pending = np.flatnonzero(active)
         while pending.size:
-            step = lipschitz[pending]
-            trial = soft_threshold(
-                search[:, pending] - gradient[:, pending] / step, weights[pending] / step
+            rows = slice(None) if pending.size == n else pending
+            buffers = every if pending.size == n else _StepBuffers.make(pending.size, k, m)
+            step = lipschitz[rows]
+            start = search[rows]
+            trial = np.divide(gradient[rows], step[:, None], out=buffers.trial)
+            np.subtract(start, trial, out=trial)
+            _shrink(trial, (weights[rows] / step)[:, None], buffers.scratch)
+            fitted_trial = np.matmul(trial, design.T, out=buffers.fitted)
+            r_sum = _row_norms_squared(np.subtract(trial, start, out=buffers.scratch))
+            l_sum = _row_norms_squared(
+                np.subtract(fitted_trial, fitted_search[rows], out=buffers.moved_fit)
             )
-            moved = trial - search[:, pending]
-            fitted_trial = design @ trial
-            moved_fit = fitted_trial - fitted_search[:, pending]
-            r_sum, l_sum = (moved * moved).sum(0), (moved_fit * moved_fit).sum(0)
+            # a retried target's row is written again when its step is accepted
+            codes[rows], fitted[rows] = trial, fitted_trial
             tiny = r_sum <= TINY_STEP
-            accepted = tiny | (l_sum <= r_sum * step * (1 + LINE_SEARCH_SLACK))
-            done = pending[accepted]
-            codes[:, done], fitted[:, done] = trial[:, accepted], fitted_trial[:, accepted]
+            again = ~(tiny | (l_sum <= r_sum * step * (1 + LINE_SEARCH_SLACK)))
             stopped[pending[tiny]] = True
-            again = ~accepted
             lipschitz[pending[again]] = np.maximum(2 * step[again], l_sum[again] / r_sum[again])
             pending = pending[again]
         alpha_previous, alpha = alpha, (1 + np.sqrt(4 * alpha * alpha + 1)) / 2
         active &= ~stopped
         if not active.any():
             break
-    return codes
+    return np.ascontiguousarray(codes.T)
+
+
+@dataclass
+class _StepBuffers:
+    """Work arrays of one line-search trial: codes-shaped ``trial`` and ``scratch``,
+    fit-shaped ``fitted`` and ``moved_fit``."""
+
+    trial: np.ndarray
+    scratch: np.ndarray
+    fitted: np.ndarray
+    moved_fit: np.ndarray
+
+    @classmethod
+    def make(cls, targets: int, atoms: int, features: int) -> _StepBuffers:
+        """Buffers for ``targets`` rows of ``atoms`` codes and ``features`` fits."""
+        shapes = [(targets, atoms)] * 2 + [(targets, features)] * 2
+        return cls(*(np.empty(shape) for shape in shapes))
+
+
+def _extrapolate(current: np.ndarray, previous: np.ndarray, beta: float, out: np.ndarray) -> None:
+    """out = current + beta (current - previous)."""
+    np.subtract(current, previous, out=out)
+    out *= beta
+    out += current
 
 
 def bounded_basis(targets: np.ndarray, codes: np.ndarray, max_norm: float = 1.0) -> np.ndarray:

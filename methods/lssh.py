@@ -107,6 +107,7 @@ class LSSH(Method):
         code="https://github.com/BMC-SDNU/Cross-Modal-Hashing-Retrieval (LSSH, authors' files)",
         supervised=False,
         short_name="LSSH",
+        version=2,  # 2: LeastR's work arrays one target per row, in reused buffers (rounding)
     )
     Params = LSSHParams
     quick_settings: ClassVar[dict[str, Any]] = {"rounds": 4}
