@@ -166,6 +166,8 @@ class UGACHTraining:
         # at most n, as UGACH.fit checks n >= neighbours + samples
         n = len(self.neighbours)
         self.candidates = max(n // params.candidate_ratio, params.neighbours + params.samples)
+        self.d_optimizer = self.sgd(discriminator, params.discriminator_lr)
+        self.g_optimizer = self.sgd(generator, params.generator_lr)
 
     def sgd(self, nets: PairNets, lr: float) -> torch.optim.Optimizer:
         """Plain SGD whose weight decay is the gradient of wd * sum 1/2 ||theta||^2."""
@@ -205,19 +207,17 @@ class UGACHTraining:
                     triplets, direction, optimizer, p.pretrain_batch_size, epoch
                 )
 
-    def adversarial_round(
-        self, d_optimizer: torch.optim.Optimizer, g_optimizer: torch.optim.Optimizer, epoch: int
-    ) -> float:
+    def adversarial_round(self, epoch: int) -> float:
         """Stage 2, one round: D on G's triplets, then G's passes; D's mean hinge loss."""
         p = self.params
         triplets = {d: self.adversarial_triplets(d) for d in ("i2t", "t2i")}
         losses = [
-            self.train_discriminator(triplets[d], d, d_optimizer, p.batch_size, epoch)
+            self.train_discriminator(triplets[d], d, self.d_optimizer, p.batch_size, epoch)
             for d in ("i2t", "t2i")
         ]
         for _ in range(p.generator_epochs):
             for direction in ("i2t", "t2i"):
-                self.train_generator(direction, g_optimizer, epoch)
+                self.train_generator(direction, epoch)
         return sum(losses) / len(losses)
 
     @staticmethod
@@ -308,7 +308,7 @@ class UGACHTraining:
         triplets = torch.cat(rows).reshape(-1, 3)
         return triplets[torch.randperm(len(triplets), generator=self.rng).to(self.device)]
 
-    def train_generator(self, direction: str, optimizer: torch.optim.Optimizer, epoch: int) -> None:
+    def train_generator(self, direction: str, epoch: int) -> None:
         """``train_generator``: a policy-gradient step per batch of queries, in order."""
         p = self.params
         n = len(self.neighbours)
@@ -333,9 +333,9 @@ class UGACHTraining:
             log_probability = torch.log(torch.softmax(scores, dim=1) + 1e-20)
             loss = -(log_probability * reward.view_as(log_probability)).mean()
             check_finite(loss, epoch, step)
-            optimizer.zero_grad(set_to_none=True)
+            self.g_optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            self.g_optimizer.step()
 
 
 @register_method("ugach")
@@ -374,11 +374,9 @@ class UGACH(TorchMethod):
         self.networks = {"image": self.discriminator.image, "text": self.discriminator.text}
         training = UGACHTraining(p, self.bits, tensors, rng, self.discriminator, generator)
         training.pretrain()
-        d_optimizer = training.sgd(self.discriminator, p.discriminator_lr)
-        g_optimizer = training.sgd(generator, p.generator_lr)
         self.history = []
         bar = epoch_bar(p.epochs, f"ugach {self.bits} bits", progress)
         for epoch in bar:
-            self.history.append(training.adversarial_round(d_optimizer, g_optimizer, epoch))
+            self.history.append(training.adversarial_round(epoch))
             bar.set_postfix(loss=f"{self.history[-1]:.4f}")
         self.discriminator.eval()
