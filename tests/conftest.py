@@ -51,6 +51,26 @@ def plugin(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     sys.modules.pop("cmhbench_test_plugin", None)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fidelity",
+        action="store_true",
+        help="also run the tests marked 'fidelity' (a method trained over several seeds at "
+        "full settings against its authors' code's numbers; UCCH's take about 25 min on 2 "
+        "CPU cores)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the 'fidelity' tests unless ``--fidelity`` is given (they outlast CI)."""
+    if config.getoption("--fidelity"):
+        return
+    skip = pytest.mark.skip(reason="a fidelity run of many full trainings: opt in with --fidelity")
+    for item in items:
+        if "fidelity" in item.keywords:
+            item.add_marker(skip)
+
+
 #: Feature extraction with the ``tiny_backbone`` fixture's network, seeded, in-process.
 TINY_EXTRACTION = {"backbone": "tiny", "weights": "random", "workers": 0, "progress": False}
 
