@@ -22,10 +22,16 @@ def distances(a, b):
     return np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), 0))
 
 
-def test_two_iterations_are_trainFSH_m_with_its_double_loop():
+@pytest.mark.parametrize("code_update", ["sign", "solve"])
+def test_two_iterations_are_trainFSH_m_with_its_double_loop(code_update):
+    """'sign': B = sign(D1), trainFSH.m at de7f82e; 'solve': B = sign(D2\\D1), its
+    first upload (f58890c)."""
     x_raw, y_raw = views()
-    bits, k, m, lam = 5, 3, 8, 300.0
-    method = FSH(bits, anchor_count=m, neighbours=k, iterations=2)
+    bits, k, m, lam = 5, 3, 8, 2.0  # a small lambda: with 300 the two updates agree here
+    method = FSH(
+        bits, anchor_count=m, neighbours=k, iterations=2, quantisation_weight=lam,
+        code_update=code_update,
+    )  # fmt: skip
     method.fit(PairedSet(x_raw, y_raw), seed=4)
     xs, ys = normalised_rows(x_raw), normalised_rows(y_raw)
     X, Y = (xs - xs.mean(0)).T, (ys - ys.mean(0)).T  # d x N, as testFSH.m passes them
@@ -47,14 +53,18 @@ def test_two_iterations_are_trainFSH_m_with_its_double_loop():
     for _ in range(2):
         d = yeta * a1 + (1 - yeta) * a2
         d1 = bs @ d.T + 2 * lam * (wx.T @ X + wy.T @ Y)
-        b = np.sign(np.linalg.solve(bs @ bs.T + 2 * lam * np.eye(bits), d1))
+        if code_update == "solve":
+            d1 = np.linalg.solve(bs @ bs.T + 2 * lam * np.eye(bits), d1)
+        b = np.sign(d1)
         bs = np.sign(b @ d)
         wx = np.linalg.solve(X @ X.T + 1e-6 * np.eye(X.shape[0]), X @ b.T)
         wy = np.linalg.solve(Y @ Y.T + 1e-6 * np.eye(Y.shape[0]), Y @ b.T)
         p1, p2 = np.trace(d3 - bs.T @ b @ a1), np.trace(d4 - bs.T @ b @ a2)
         yeta = (0.5 * p1) ** 2 / (0.5 * p1 + 0.5 * p2) ** 2
-    assert np.allclose(method.projections["image"], wx)
-    assert np.allclose(method.projections["text"], wy)
+    # atol: the n x d products run in float32 (module docstring)
+    np.testing.assert_allclose(method.projections["image"], wx, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(method.projections["text"], wy, rtol=1e-5, atol=1e-6)
+    assert np.abs(wx).max() > 0.1  # codes that did not collapse to one value
     assert np.isclose(method.view_weights[-1], yeta)
 
 
@@ -88,12 +98,23 @@ def test_kmeans_anchors_train():
     assert method.encode(x, "image").shape == (60, 4)
 
 
+#: Lyn-L/FSH @ de7f82e under GNU Octave on uci-mfeat (the same split and standardised
+#: arrays), rng seeds 0-4: (mean, min, max) of mAP@all at 16, 32, 64 and 128 bits.
+OCTAVE = {
+    "i2t": ((0.6124, 0.586, 0.645), (0.6721, 0.656, 0.682), (0.6939, 0.690, 0.701),
+            (0.7137, 0.708, 0.729)),
+    "t2i": ((0.6409, 0.619, 0.663), (0.6873, 0.667, 0.699), (0.7165, 0.705, 0.722),
+            (0.7243, 0.719, 0.732)),
+}  # fmt: skip
+
+
 @pytest.mark.slow
-def test_within_0_02_of_the_authors_code_under_octave_on_uci_mfeat():
-    """mAP@all averaged over 16-128 bits, seed 0, against Lyn-L/FSH under GNU Octave on
-    the same split and standardised arrays (its random streams differ; seeds move FSH
-    by up to 0.04 at 16 bits)."""
-    octave = {"i2t": (0.5864, 0.6654, 0.6914, 0.7128), "t2i": (0.6188, 0.6873, 0.7209, 0.7198)}
-    ours = [uci_mfeat_maps(FSH(bits)) for bits in (16, 32, 64, 128)]
-    for direction, theirs in octave.items():
-        assert abs(np.mean([o[direction] for o in ours]) - np.mean(theirs)) < 0.02
+@pytest.mark.parametrize("column, bits", list(enumerate((16, 32, 64, 128))))
+def test_each_code_length_is_within_0_02_of_the_authors_code_under_octave(column, bits):
+    """Mean over seeds 0-2 within 0.02 of the Octave mean over its seeds, or inside
+    their range (the random streams differ, so runs are compared as distributions)."""
+    ours = [uci_mfeat_maps(FSH(bits), seed=seed) for seed in (0, 1, 2)]
+    for direction, columns in OCTAVE.items():
+        mean, low, high = columns[column]
+        found = float(np.mean([o[direction] for o in ours]))
+        assert abs(found - mean) <= 0.02 or low <= found <= high, (direction, found, mean)

@@ -114,3 +114,22 @@ def test_the_margin_table_says_not_run_for_margins_without_their_cells(
     assert [row.split(" | ")[0] for row in rows] == ["| 0.1", "| 0.2", "| 0.5", "| 0.9"]
     assert all(row.count("not run") == 4 for row in rows[:3])
     assert "not run" not in rows[3]  # the default margin's cells are the reference grid's
+
+
+def test_every_committed_record_is_at_its_method_s_current_version():
+    """A method whose numerics changed (its version bumped) has had its committed cells
+    made again: no table mixes codes of two versions of one method."""
+    from cmhbench.registry import get_method
+    from cmhbench.store.records import read_record, record_paths
+
+    paths = [
+        path for folder in RESULTS.iterdir() if folder.is_dir() for path in record_paths(folder)
+    ]
+    assert len(paths) > REFERENCE_CELLS
+    stale = sorted(
+        f"{path.relative_to(RESULTS)} (v{record['method_version']}, now v{current})"
+        for path in paths
+        if (record := read_record(path)) is not None
+        and record["method_version"] != (current := get_method(record["method"]).info.version)
+    )
+    assert stale == [], f"{len(stale)} records of older method versions: {stale[:5]}"
