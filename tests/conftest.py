@@ -56,7 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--fidelity",
         action="store_true",
         help="also run the tests marked 'fidelity' (a method trained over several seeds at "
-        "full settings against its authors' code's numbers; UCCH's take about 25 min on 2 "
+        "full settings against its authors' code's numbers; UCCH's take about 30 min on 2 "
         "CPU cores)",
     )
 
