@@ -25,7 +25,7 @@ smaller, and always when it holds one code. The label term keeps a good supervis
 method legal: on ``uci-mfeat`` (10 classes) SSAH gives each class about one code, 11-16
 distinct text codes among 1,800 items, at mAP 0.96. Constant bits are reported but do
 not decide: long codes on few classes leave many bits constant (on ``uci-mfeat`` at 128
-bits, SSAH 65-86 of them with mAP 0.89-0.96, FOMH 54-71 with mAP 0.72-0.74). A cell is
+bits, SSAH 65-86 of them with mAP 0.89-0.96, FOMH 58-73 with mAP 0.72-0.75). A cell is
 degenerate when any of its sets is; its status stays ``ok`` (a collapse is the method's
 result), and tables mark it.
 """
