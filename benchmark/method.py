@@ -24,6 +24,7 @@ import numpy as np
 
 from cmhbench.data import MODALITIES, CrossModalData, Modality, PairedSet
 from cmhbench.errors import CmhbenchError, UnknownNameError
+from cmhbench.protocols import NativeKind
 
 CODE_LENGTHS: tuple[int, ...] = (16, 32, 64, 128)  # the field's standard code lengths
 
@@ -44,6 +45,9 @@ class MethodInfo:
             change can change the codes (a fix, a new default): it is part of every
             cell's config hash, so the method's finished cells run again and no
             other method's do.
+        native: how the authors' code makes the codes it scores, one of
+            :data:`cmhbench.protocols.NATIVE_KINDS` ('suite' when as the suite does);
+            ``--protocol native`` scores those codes.
     """
 
     title: str
@@ -53,6 +57,7 @@ class MethodInfo:
     supervised: bool = False
     short_name: str = ""
     version: int = 1
+    native: NativeKind = "suite"
 
     def citation(self) -> str:
         return f"{self.authors}. {self.title}. {self.venue}."

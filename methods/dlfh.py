@@ -37,8 +37,9 @@ Deviations and choices:
 * Database codes: the code trains on the whole database and uses the learnt U and V
   as its codes; the suite encodes every item, training items included, with its own
   modality's hash function (on the field's data sets a supervised method trains on a
-  5,000-pair sample of the retrieval set). ``training_codes`` holds U and V for the
-  code's protocol.
+  5,000-pair sample of the retrieval set). ``training_codes`` holds U and V; the
+  code's protocol is this method's native one (``--protocol native``: training items
+  take U and V, other retrieval items are encoded).
 * The features are not centred, as in the code (no bias term in the regressions).
 * sign(0) = +1 for query codes too (the code's ``XTest * Wx > 0`` maps 0 to -1).
 * Draws: numpy's generator for the random-sign start (standard normal < 0 gives -1,
@@ -130,6 +131,7 @@ class DLFH(LinearHash):
         code="https://github.com/jiangqy/DLFH-TIP2019",
         supervised=True,
         short_name="DLFH",
+        native="training-codes",
     )
     Params = DLFHParams
 

@@ -34,7 +34,9 @@ query (and of the database) with weights re-estimated over each block of 1,000
 items, so one item's code depends on its block. Here, as in this suite's Octave run of
 the code, an item of one modality is hashed by that modality's projection alone,
 sign(W_m phi_m(x)): the paper's "even if part of the modalities is missing" case, and
-the only form in which an image query meets text database codes.
+the only form in which an image query meets text database codes. The native protocol
+(``--protocol native``) scores ``queryFOMH.m``'s fused codes (:meth:`FOMH.fused_codes`)
+for queries and database, so both of its directions compare the same codes.
 
 Deviations: the code streams the pairs in the order its file holds them; here the
 order is a seeded permutation (``order="shuffled"``), so that a training set whose
@@ -69,6 +71,7 @@ import numpy as np
 import scipy.linalg
 
 from cmhbench.data import Modality, PairedSet
+from cmhbench.errors import CmhbenchError
 from cmhbench.method import MethodInfo, hyperparameter
 from cmhbench.methods._shallow import LinearHash, signs, squared_distances, training_labels
 from cmhbench.registry import register_method
@@ -122,6 +125,7 @@ class FOMH(LinearHash):
         code="https://github.com/lxuu306/FOMH",
         supervised=True,
         short_name="FOMH",
+        native="fused",
         version=2,  # 2: chunks in a seeded random order (were the training set's order)
     )
     Params = FOMHParams
@@ -209,6 +213,26 @@ class FOMH(LinearHash):
             + p.beta * np.sum((codes - surrogate) ** 2)
             + p.gamma * sum(np.sum(w**2) for w in projections)
         )
+
+    def fused_codes(self, images: np.ndarray, texts: np.ndarray) -> np.ndarray:
+        """``queryFOMH.m``'s codes of image-text pairs, fused from both modalities:
+        per block of ``chunk`` pairs, five rounds of B = sign(2 mu_1 W_1 phi_1 + 2 mu_2
+        W_2 phi_2) and mu_m = 1 / (2 ||B - W_m phi_m||), with mu starting at 1/2 and
+        carried from block to block (so a code depends on the pairs before it)."""
+        if not hasattr(self, "projections"):
+            raise CmhbenchError(f"{self.name}: fused_codes() called before fit()")
+        fitted = [
+            self.features(images, "image") @ self.projections["image"],
+            self.features(texts, "text") @ self.projections["text"],
+        ]
+        weights, blocks = [0.5, 0.5], []
+        for start in range(0, len(images), self.params.chunk):
+            parts = [f[start : start + self.params.chunk] for f in fitted]
+            for _ in range(5):
+                block = signs(sum(2 * mu * f for f, mu in zip(parts, weights, strict=True)))
+                weights = [1 / (2 * np.linalg.norm(block - f)) for f in parts]
+            blocks.append(block)
+        return np.vstack(blocks).astype(np.int8)
 
     def features(self, raw: np.ndarray, modality: Modality) -> np.ndarray:
         """The hash function's inputs: RBF features on the anchors, and a constant 1."""

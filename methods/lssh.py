@@ -43,8 +43,8 @@ Deviations:
 - Retrieval items are hashed by their own modality's function, as every method in
   this suite is. ``LSSHcoding.m`` gives each database item one unified code from both
   of its modalities, sign((U^T U + (lambda/mu) I)^-1 ((lambda/mu) R s + U^T y)), and
-  compares both query types with it; ``LSSH.unified_codes`` computes those codes
-  for comparisons with the authors' protocol.
+  compares both query types with it; ``LSSH.unified_codes`` computes those codes,
+  which the native protocol (``--protocol native``) scores.
 - The bounded-basis dual is minimised with L-BFGS-B instead of ``fmincon``'s trust
   region (same convex problem, so the same minimiser up to the solvers' tolerances);
   atoms that no sparse code uses get zero columns, which the MATLAB solve reaches as
@@ -107,6 +107,7 @@ class LSSH(Method):
         code="https://github.com/BMC-SDNU/Cross-Modal-Hashing-Retrieval (LSSH, authors' files)",
         supervised=False,
         short_name="LSSH",
+        native="unified-database",
         version=2,  # 2: LeastR's work arrays one target per row, in reused buffers (rounding)
     )
     Params = LSSHParams

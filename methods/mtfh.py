@@ -60,7 +60,8 @@ Choices and deviations:
 * The absolute stopping rule is kept; the loop also stops after ``max_iterations``
   (100), which the code does not bound.
 * The suite hashes database items with the hash functions (the code's database is its
-  training set, with the learnt U and V as codes); sign(0) = +1; numpy's generator
+  training set, with the learnt U and V as codes, which the native protocol,
+  ``--protocol native``, scores); sign(0) = +1; numpy's generator
   draws the starts, the anchors and the column orders.
 """
 
@@ -170,6 +171,7 @@ class MTFH(Method):
         code="https://github.com/starxliu/MTFH",
         supervised=True,
         short_name="MTFH",
+        native="training-codes",
     )
     Params = MTFHParams
     quick_settings: ClassVar[dict[str, Any]] = {"anchors": 100, "max_iterations": 5}

@@ -33,7 +33,10 @@ def test_every_table_and_readme_is_what_the_records_give(rendered):
     assert names == [
         "README.md",
         "results/README.md",
+        "results/reference-map-native.tex",
+        "results/reference-map-synthetic-native.md",
         "results/reference-map-synthetic.md",
+        "results/reference-map-uci-mfeat-native.md",
         "results/reference-map-uci-mfeat.md",
         "results/reference-map.tex",
     ]
@@ -47,6 +50,8 @@ def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
     assert rendered[RESULTS / "reference-map-uci-mfeat.md"].strip() in top
     for dataset in ("synthetic", "uci-mfeat"):
         assert rendered[RESULTS / f"reference-map-{dataset}.md"].strip() in local
+        assert rendered[RESULTS / f"reference-map-{dataset}-native.md"].strip() in local
+    assert "native protocol" in top.split("<!-- reference-native:start -->")[1].split("end")[0]
     assert f"Grid state: {REFERENCE_CELLS} cells" in local and "Made on: cpu" in local
 
 

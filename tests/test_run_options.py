@@ -27,14 +27,15 @@ def test_every_grid_field_is_a_run_option_and_file_fields_are_experiment_keys(tm
     (tmp_path / "grid.toml").write_text(
         'methods = ["cvh"]\ndatasets = "uci-mfeat"\nbits = [8]\nseeds = [1, 2]\nout = "o"\n'
         'device = "cpu"\njobs = 2\ncell_timeout = 60\ncluster = "local:2"\n'
-        'degenerate = "fail"\nzero_relevant = "exclude"\nmap_k = [5]\ntopk = [1, 5]\n'
+        'degenerate = "fail"\nzero_relevant = "exclude"\nprotocol = "native"\nmap_k = [5]\n'
+        "topk = [1, 5]\n"
         'data_seed = 3\ndata_root = "data"\n[set]\neps = 0.1\n'
     )
     values = read_experiment(tmp_path / "grid.toml")
     assert set(values) == {opt.name for opt in in_file}
     spec = merged(values, {"jobs": 1, "assignments": ["cvh.eps=0.2"]})
     assert spec.jobs == 1 and spec.map_k == [5] and spec.data_root == tmp_path / "data"
-    assert spec.degenerate == "fail"
+    assert spec.degenerate == "fail" and spec.protocol == "native"
     assert spec.assignments == ["eps=0.1", "cvh.eps=0.2"]  # the file's first, then given
 
 

@@ -1,19 +1,24 @@
-"""The ``cmhbench eval`` command: score codes made elsewhere, or re-score a results
-folder from its stored codes."""
+"""The ``cmhbench eval`` command: score codes made elsewhere or a cell's stored codes
+(under either retrieval protocol), or re-score a results folder from its stored codes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 import numpy as np
 
-from cmhbench.cli.options import int_list
+from cmhbench.cli.options import PROTOCOL, int_list
 from cmhbench.errors import CmhbenchError
 
+if TYPE_CHECKING:
+    from cmhbench.protocols import Protocol
+
 EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
+DIRECTION_NAMES = {"i2t": "image -> text", "t2i": "text -> image"}
 
 
 @click.command("eval")
@@ -22,6 +27,7 @@ EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels
 @click.option(
     "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
 )
+@PROTOCOL
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 @click.option(
     "--recompute",
@@ -29,33 +35,64 @@ EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels
     help="CODES_FILE is a results folder: re-score every record from its stored codes.",
 )
 def eval_command(
-    codes_file: Path, topk: str | None, zero_relevant: str, as_json: bool, recompute: bool
+    codes_file: Path,
+    topk: str | None,
+    zero_relevant: str,
+    protocol: Protocol,
+    as_json: bool,
+    recompute: bool,
 ) -> None:
-    """Score codes made elsewhere, or re-score a results folder (--recompute).
+    """Score codes made elsewhere, or a cell's stored codes, or re-score a results
+    folder (--recompute).
 
     CODES_FILE is an .npz, a MATLAB .mat (v5, v7 or v7.3) or an HDF5 file (.h5,
     .hdf5) with query_codes and retrieval_codes ({-1,+1} or {0,1}, one row per
-    item), query_labels and retrieval_labels (multi-hot). With --recompute it is a
-    results folder, whose records are re-scored from their codes under their own
-    protocol with the current metric code, without retraining.
+    item), query_labels and retrieval_labels (multi-hot); or a cell's codes file in
+    a results folder (bits<L>-seed<S>.npz), scored in both directions under
+    --protocol. With --recompute it is a results folder, whose records are
+    re-scored from their codes (both protocols' where they have both) under their
+    own metric settings with the current metric code, without retraining.
     """
     if recompute:
         _recompute(codes_file)
         return
-    from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, ZeroRelevantPolicy, evaluate_codes
-
-    arrays = read_codes_file(codes_file)
-    ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
-    result = evaluate_codes(
-        *(arrays[key] for key in EVAL_KEYS),
-        map_k=ks or DEFAULT_MAP_K,
-        topk=ks or DEFAULT_TOPK,
-        zero_relevant=cast(ZeroRelevantPolicy, zero_relevant),  # a click.Choice of the two
+    from cmhbench.metrics import (
+        DEFAULT_MAP_K,
+        DEFAULT_TOPK,
+        ZeroRelevantPolicy,
+        evaluate_both_directions,
+        evaluate_codes,
     )
-    data = result.to_dict()
+
+    ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
+    map_k, top_k = ks or DEFAULT_MAP_K, ks or DEFAULT_TOPK
+    policy = cast(ZeroRelevantPolicy, zero_relevant)  # a click.Choice of the two
+    cell = _cell_codes(codes_file, protocol)
+    if cell is None:
+        if protocol == "native":
+            raise CmhbenchError(
+                "--protocol native scores a results folder's cell codes file "
+                f"(bits<L>-seed<S>.npz); {codes_file} holds one set of codes"
+            )
+        arrays = read_codes_file(codes_file)
+        result = evaluate_codes(
+            *(arrays[key] for key in EVAL_KEYS), map_k=map_k, topk=top_k, zero_relevant=policy
+        )
+        results = {"": result.to_dict()}
+    else:
+        scores = evaluate_both_directions(*cell, map_k=map_k, topk=top_k, zero_relevant=policy)
+        results = {direction: result.to_dict() for direction, result in scores.items()}
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json.dumps(results if cell is not None else results[""], indent=2))
         return
+    for direction, data in results.items():
+        if direction:
+            click.echo(f"{DIRECTION_NAMES[direction]} ({protocol} protocol)")
+        _echo_scores(data, zero_relevant)
+
+
+def _echo_scores(data: Mapping[str, Any], zero_relevant: str) -> None:
+    """One direction's metrics, one per line."""
     click.echo(
         f"queries {data['n_queries']}, retrieval set {data['n_retrieval']}, "
         f"queries without a relevant item {data['queries_without_relevant']} "
@@ -67,6 +104,31 @@ def eval_command(
         click.echo(f"mAP@{k:<14} {value:.4f}")
     for k, value in data["precision_at_k"].items():
         click.echo(f"precision@{k:<8} {value:.4f}")
+
+
+def _cell_codes(
+    path: Path, protocol: Protocol
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray] | None:
+    """(codes, query labels, retrieval labels) of a results folder's cell codes file
+    under ``protocol``, or None when ``path`` is not one."""
+    if path.suffix.lower() != ".npz" or not path.is_file():
+        return None
+    from cmhbench.arrays import read_npz
+    from cmhbench.protocols import protocol_keys
+
+    arrays = read_npz(path.read_bytes(), path)
+    if "image_query" not in arrays:
+        return None
+    keys = protocol_keys(protocol)
+    missing = [stored for stored in keys.values() if stored not in arrays]
+    if missing:
+        raise CmhbenchError(
+            f"{path} holds no {protocol} codes ({', '.join(missing)}): its method scores "
+            "natively as the suite does (use --protocol suite), or the cell was made "
+            "before cmhbench stored native codes"
+        )
+    codes = {key: arrays[stored] for key, stored in keys.items()}
+    return codes, arrays["query_labels"], arrays["retrieval_labels"]
 
 
 def read_codes_file(path: Path) -> dict[str, np.ndarray]:

@@ -16,7 +16,9 @@ from cmhbench.errors import CmhbenchError
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @DATA_ROOT
 def list_command(as_json: bool, data_root: Path | None) -> None:
-    """Show the registered methods (paper, supervision, defaults) and datasets."""
+    """Show the registered methods (paper, supervision, native retrieval protocol,
+    defaults) and datasets."""
+    from cmhbench.protocols import NATIVE_KINDS
     from cmhbench.registry import DATASETS, METHODS
 
     methods = []
@@ -32,6 +34,8 @@ def list_command(as_json: bool, data_root: Path | None) -> None:
                 paper=cls.info.citation(),
                 code=cls.info.code,
                 supervised=cls.info.supervised,
+                native_protocol=cls.info.native,
+                native_protocol_means=NATIVE_KINDS[cls.info.native],
                 defaults=cls.defaults(),
                 dataset_defaults=cls.dataset_defaults,
             )
@@ -56,6 +60,10 @@ def list_command(as_json: bool, data_root: Path | None) -> None:
         kind = "supervised" if entry["supervised"] else "unsupervised"
         click.echo(f"  {entry['name']:<12} {kind}, {entry['origin']}: {entry['paper']}")
         defaults = ", ".join(f"{k}={v['default']}" for k, v in entry["defaults"].items())
+        click.echo(
+            f"  {'':<12} native protocol: {entry['native_protocol']} "
+            f"({entry['native_protocol_means']})"
+        )
         click.echo(f"  {'':<12} defaults: {defaults}")
     click.echo("Datasets:")
     for entry in datasets:

@@ -1,4 +1,5 @@
-"""What several commands share: integer-list option values and ``--data-root``."""
+"""What several commands share: integer-list option values, ``--data-root`` and
+``--protocol``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import click
 
 from cmhbench.errors import CmhbenchError
+from cmhbench.protocols import PROTOCOLS
 from cmhbench.run.config import parse_ints
 
 
@@ -22,6 +24,15 @@ def int_list(value: str | None, option: str, low: int, high: int) -> list[int]:
     except CmhbenchError as exc:
         raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
+
+PROTOCOL = click.option(
+    "--protocol",
+    type=click.Choice(PROTOCOLS),
+    default="suite",
+    show_default=True,
+    help="suite: every item hashed by its own modality's hash function; native: each "
+    "method's authors' protocol (see 'cmhbench list').",
+)
 
 DATA_ROOT = click.option(
     "--data-root",

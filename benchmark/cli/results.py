@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cmhbench.cli.options import int_list
+from cmhbench.cli.options import PROTOCOL, int_list
 from cmhbench.errors import CmhbenchError
 from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 
 if TYPE_CHECKING:
+    from cmhbench.protocols import Protocol
     from cmhbench.store.schema import Record
 from cmhbench.run.config import MAX_BITS, MAX_SEED, split_names
 
@@ -79,6 +80,7 @@ def _filters(function: Any) -> Any:
     help="map, map_tie_aware, map@K or precision@K.",
 )
 @_filters
+@PROTOCOL
 @click.option("--with-published", is_flag=True, help="Add published numbers as marked rows.")
 @click.option("--no-std", is_flag=True, help="Means only, without the standard deviation.")
 @click.option(
@@ -99,6 +101,7 @@ def table_command(
     datasets: str | None,
     methods: str | None,
     bits: str | None,
+    protocol: Protocol,
     with_published: bool,
     no_std: bool,
     degenerate: DegeneratePolicy,
@@ -111,7 +114,8 @@ def table_command(
 
     One row per method (unsupervised, then supervised), columns dataset ->
     direction -> bits; mean over seeds +- std; best bold, second underlined; '!'
-    where a seed's codes collapsed (see 'cmhbench cells').
+    where a seed's codes collapsed (see 'cmhbench cells'); under one retrieval
+    protocol (--protocol), scored from the stored codes, never retrained.
     """
     from cmhbench.report.formats import render
     from cmhbench.report.frames import records_frame
@@ -119,7 +123,7 @@ def table_command(
 
     choice = parse_metric(metric)
     wanted_bits = int_list(bits, "--bits", 1, MAX_BITS) or None
-    frame = records_frame(_read(results_dir))
+    frame = records_frame(_read(results_dir), protocol)
     table = build_table(
         frame,
         choice,
@@ -223,6 +227,7 @@ def cells_command(
 @click.option(
     "--metric", default="map", show_default=True, help="bits plots: map or map_tie_aware."
 )
+@PROTOCOL
 @click.option(
     "--style",
     type=click.Choice(["paper", "notebook", "talk", "poster"]),
@@ -244,6 +249,7 @@ def plot_command(
     methods: str | None,
     bit_length: int | None,
     metric: str,
+    protocol: Protocol,
     style: str,
     out: Path,
 ) -> None:
@@ -255,7 +261,7 @@ def plot_command(
     from cmhbench.report.tables import parse_metric
 
     found = _read(results_dir)
-    frame = records_frame(found)
+    frame = records_frame(found, protocol)
     wanted = split_names(datasets) or sorted(frame["dataset"].unique())
     unknown = sorted(set(wanted) - set(frame["dataset"]))
     if unknown:
@@ -268,7 +274,7 @@ def plot_command(
     choice = parse_metric(metric)
     if kind == "bits" and choice.k is not None:
         raise CmhbenchError("bits plots take map or map_tie_aware (K metrics have topk plots)")
-    curves = pr_frame(found) if kind == "pr" else None
+    curves = pr_frame(found, protocol) if kind == "pr" else None
     for dataset in wanted:
         try:
             if kind == "pr":
@@ -291,6 +297,7 @@ def plot_command(
         except ValueError as exc:
             raise CmhbenchError(str(exc)) from None
         stem = f"{kind}-{dataset}" + ("" if kind == "bits" else f"-{bits}bits")
+        stem += "" if protocol == "suite" else f"-{protocol}"
         # No creation date in the PDF: the same records give the same bytes.
         pdf = {"metadata": {"CreationDate": None}}
         for suffix, options in ((".pdf", pdf), (".png", {"dpi": 200})):

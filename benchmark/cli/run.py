@@ -76,7 +76,7 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
 
     click.echo(f"records in {spec.out} (zero_relevant={spec.zero_relevant})")
     if any(record["status"] == "ok" for record in results):
-        frame = records_frame(results)
+        frame = records_frame(results, spec.protocol)
         table = build_table(
             frame, parse_metric("map"), methods=spec.methods, degenerate=spec.degenerate
         )

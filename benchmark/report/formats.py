@@ -3,7 +3,9 @@ second '+'), GitHub markdown (bold, underlined), LaTeX (pandas Styler, booktabs,
 ``table*`` that fits the text width) and csv (tidy, one row per cell, with mean,
 std, seeds, rank and degenerate seeds). Published rows carry a mark and a footnote
 citing their source; a value that averages a seed with degenerate codes
-(:mod:`cmhbench.health`) carries '!' and a footnote stating the rule.
+(:mod:`cmhbench.health`) carries '!' and a footnote stating the rule. Every format
+names the table's retrieval protocol (:mod:`cmhbench.protocols`): in the title or
+caption and a footnote, and in a csv column.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from tabulate import tabulate
 
 from cmhbench.errors import CmhbenchError
 from cmhbench.health import RULE
+from cmhbench.protocols import NATIVE_KINDS
 from cmhbench.report.names import dataset_label, method_label
 from cmhbench.report.published import source
 from cmhbench.report.tables import PaperTable
@@ -56,15 +59,43 @@ def _row_label(key: tuple, marks: Sequence[str], sources: list[str]) -> str:
     return name if not src else f"{name}{marks[sources.index(src)]}"
 
 
+def protocol_note(table: PaperTable) -> str:
+    """One line on the table's retrieval protocol, naming the methods that a native
+    table scores otherwise than the suite."""
+    if table.protocol == "suite":
+        return (
+            "Suite protocol: every query and database item is hashed by its own "
+            "modality's hash function."
+        )
+    if not table.native:
+        return "Native protocol: each method as its authors' code scores it, here as the suite."
+    kinds: dict[str, list[str]] = {}
+    for method, kind in table.native.items():
+        kinds.setdefault(kind, []).append(method_label(method))
+    described = "; ".join(
+        f"{', '.join(methods)}: {NATIVE_KINDS[kind]}" for kind, methods in kinds.items()
+    )
+    return (
+        f"Native protocol: each method as its authors' code scores it ({described}); "
+        "the others as the suite."
+    )
+
+
+def _title(table: PaperTable, single: bool) -> str:
+    dataset = f", {dataset_label(table.mean.columns[0][0])}" if single else ""
+    return f"{table.metric.label}{dataset}, {table.protocol} protocol"
+
+
 def _footnotes(
     table: PaperTable,
     marks: Sequence[str],
     escape: Callable[[str], str] = str,
     degenerate_mark: str = DEGENERATE_MARK,
 ) -> list[str]:
-    """One line per published source (its mark, citation and protocol), and one for
-    degenerate codes when the table has any (``escape``d)."""
-    notes = [
+    """The protocol's line, one line per published source (its mark, citation and
+    protocol), and one for degenerate codes when the table has any (``escape``d)."""
+    notes = [escape(protocol_note(table))]
+    notes += [
         f"{mark} published: {escape(source(key).citation)} ({escape(source(key).protocol)})."
         for mark, key in zip(marks, table.sources, strict=False)
     ]
@@ -99,7 +130,7 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
                 text += DEGENERATE_MARK
             cells.append(text)
         body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
-    title = table.metric.label + (f", {dataset_label(table.mean.columns[0][0])}" if single else "")
+    title = _title(table, single)
     text = tabulate(
         body, headers=headers, tablefmt="github" if markdown else "simple", disable_numparse=True
     )
@@ -128,6 +159,7 @@ def to_csv(table: PaperTable) -> str:
     long.index.names = ["group", "method", "source", "dataset", "direction", "bits"]
     long = long.reset_index()
     long = long[long["seeds"].gt(0) | long["mean"].notna()]
+    long.insert(0, "protocol", table.protocol)
     long.insert(0, "metric", table.metric.label)
     return long.to_csv(index=False, float_format=f"%.{table.precision + 3}f")
 
@@ -173,7 +205,8 @@ def to_latex(
         hrules=True,
         environment="table*",
         position_float="centering",
-        caption=caption or f"{table.metric.label} of cross-modal retrieval.",
+        caption=caption
+        or f"{table.metric.label} of cross-modal retrieval ({table.protocol} protocol).",
         label=label,
         column_format="ll" + "c" * len(columns),
         multicol_align="c",

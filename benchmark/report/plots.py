@@ -85,7 +85,7 @@ def pr_figure(
         curves,
         x="recall",
         y="precision",
-        title=f"{dataset_label(dataset)}, {bits} bits",
+        title=f"{dataset_label(dataset)}, {bits} bits{_protocol(frame)}",
         context=context,
         sort=False,
         markevery=max(1, bits // 8),
@@ -110,7 +110,12 @@ def bits_figure(
         raise ValueError(f"no {label} values for {dataset}")
     chosen = chosen.rename(columns={"value": label})
     figure = _panels(
-        chosen, x="bits", y=label, title=dataset_label(dataset), context=context, errorbar="sd"
+        chosen,
+        x="bits",
+        y=label,
+        title=dataset_label(dataset) + _protocol(frame),
+        context=context,
+        errorbar="sd",
     )
     for axis in figure.axes:
         axis.set_xscale("log", base=2)
@@ -145,13 +150,19 @@ def topk_figure(
         chosen,
         x="K",
         y="precision@K",
-        title=f"{dataset_label(dataset)}, {bits} bits",
+        title=f"{dataset_label(dataset)}, {bits} bits{_protocol(frame)}",
         context=context,
     )
     for axis in figure.axes:
         axis.set_xscale("log")
         axis.xaxis.set_major_formatter(ScalarFormatter())
     return figure
+
+
+def _protocol(frame: pd.DataFrame) -> str:
+    """', native protocol' for a frame of native scores (suite figures say nothing)."""
+    native = "protocol" in frame and frame["protocol"].eq("native").any()
+    return ", native protocol" if native else ""
 
 
 def _chosen(frame: pd.DataFrame, dataset: str, methods: Sequence[str] | None) -> pd.DataFrame:

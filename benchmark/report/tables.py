@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
 from cmhbench.errors import CmhbenchError, suggest
 from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
+from cmhbench.protocols import Protocol
 from cmhbench.report.frames import DIRECTIONS
 from cmhbench.report.published import published_frame
 
@@ -61,7 +63,9 @@ class PaperTable:
     (dataset, direction, bits). ``source`` is '' for measured rows and a
     published source's key otherwise; ``seeds`` and ``failed`` count the seeds
     that succeeded and failed, ``degenerate`` the averaged seeds whose codes
-    collapsed; ``rank`` is 1 (best), 2 (second) or 0."""
+    collapsed; ``rank`` is 1 (best), 2 (second) or 0. ``protocol`` is the retrieval
+    protocol of every measured number, and ``native`` {method: native kind} names the
+    methods that a native table scores otherwise than the suite."""
 
     mean: pd.DataFrame
     std: pd.DataFrame
@@ -72,6 +76,8 @@ class PaperTable:
     metric: MetricChoice
     precision: int = 3
     sources: list[str] = field(default_factory=list)
+    protocol: Protocol = "suite"
+    native: dict[str, str] = field(default_factory=dict)
 
     def cell_parts(self, row: tuple, column: tuple, *, show_std: bool) -> tuple[str, str]:
         """(mean, std) as printed: ('', '') when absent, ('failed', '') when every seed
@@ -208,7 +214,34 @@ def build_table(
         seeds.at[row, column] = item.count
         collapsed.at[row, column] = item.degenerate
     rank = _rank(mean.round(precision), measured=[key[2] == "" for key in row_keys])
-    return PaperTable(mean, std, seeds, failures, collapsed, rank, metric, precision, used_sources)
+    protocol = _protocol(rows)
+    native = {}
+    if protocol == "native":
+        kinds = rows.drop_duplicates("method").set_index("method")["native"]
+        native = {method: kinds[method] for method in method_order if kinds[method] != "suite"}
+    return PaperTable(
+        mean,
+        std,
+        seeds,
+        failures,
+        collapsed,
+        rank,
+        metric,
+        precision,
+        used_sources,
+        protocol,
+        native,
+    )
+
+
+def _protocol(rows: pd.DataFrame) -> Protocol:
+    """The one retrieval protocol of a table's rows."""
+    protocols = rows["protocol"].dropna().unique()
+    if len(protocols) != 1:
+        raise CmhbenchError(
+            f"a table shows one retrieval protocol; these rows have {sorted(protocols)}"
+        )
+    return cast(Protocol, protocols[0])
 
 
 def _degenerate_as_failed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from cmhbench import health, metrics
+from cmhbench import protocols
 from cmhbench.data import CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
 from cmhbench.method import encode_parts
 from cmhbench.run import provenance
-from cmhbench.store.schema import CellSpec, DataInfo, Record, new_record
+from cmhbench.store.rescore import score_codes
+from cmhbench.store.schema import CellSpec, DataInfo, NativeScores, Record, new_record
 
 log = logging.getLogger("cmhbench")
 
@@ -141,37 +142,39 @@ def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
         for key, array in codes.items():
             modality, part = key.split("_")
             _checked_codes(array, data.indices(part).size, method.bits, f"{modality} {part}")
+        native: dict[str, np.ndarray] = {}
+        encoded: dict[str, int] = {}
+        if spec.native != "suite":
+            native, encoded = protocols.native_codes(method, data, codes)
+            for key, array in native.items():
+                part = key.split("_")[1]
+                _checked_codes(array, data.indices(part).size, method.bits, f"native {key}")
         timings["encode_s"] = time.perf_counter() - start
         start = time.perf_counter()
         query_labels = data.labels[data.query_idx]
         retrieval_labels = data.labels[data.retrieval_idx]
-        scores = metrics.evaluate_both_directions(
-            codes,
-            query_labels,
-            retrieval_labels,
-            map_k=spec.protocol.map_k,
-            topk=spec.protocol.topk,
-            zero_relevant=spec.protocol.zero_relevant,
-            device=device if device.startswith("cuda") else None,
+        device_for_metrics = device if device.startswith("cuda") else None
+        scores, code_health = score_codes(
+            codes, query_labels, retrieval_labels, spec.protocol, device_for_metrics
         )
+        native_scores: NativeScores = {"kind": spec.native}
+        if native:
+            native_scores["metrics"], native_scores["code_health"] = score_codes(
+                native, query_labels, retrieval_labels, spec.protocol, device_for_metrics
+            )
+            native_scores["encoded_retrieval_items"] = encoded
         timings["eval_s"] = time.perf_counter() - start
         arrays = {
             **codes,
+            **{protocols.native_key(key): array for key, array in native.items()},
             "query_labels": query_labels,
             "retrieval_labels": retrieval_labels,
             "query_idx": data.query_idx,
             "retrieval_idx": data.retrieval_idx,
         }
-        record = new_record(
-            spec,
-            status="ok",
-            data=data_info,
-            metrics={direction: m.to_dict() for direction, m in scores.items()},
-            finished_at=_now(),
-        )
-        record["code_health"] = health.code_health(
-            codes, query_labels, retrieval_labels, spec.protocol.zero_relevant
-        )
+        record = new_record(spec, status="ok", data=data_info, metrics=scores, finished_at=_now())
+        record["code_health"] = code_health
+        record["native"] = native_scores
     except Exception as exc:  # a failing cell must not stop the grid
         record = new_record(
             spec,

@@ -20,6 +20,7 @@ from cmhbench.errors import CmhbenchError
 from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.method import CODE_LENGTHS
 from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, ZeroRelevantPolicy
+from cmhbench.protocols import PROTOCOLS, Protocol
 
 Kind = Literal["names", "ints", "integer", "seconds", "text", "choice", "path", "flag", "set"]
 MAX_BITS = 4096
@@ -174,6 +175,8 @@ class GridSpec:
         progress: show progress (bars on a terminal, a line per cell in a log).
         degenerate: 'flag' or 'fail': how cells with degenerate codes count.
         zero_relevant, map_k, topk: the metric protocol.
+        protocol: the retrieval protocol of the table the run prints (every cell
+            stores the codes of both; see :mod:`cmhbench.protocols`).
         data_seed: seed of dataset generation and of drawn splits.
         data_root: folder of the field's data files (None: $CMHBENCH_DATA_ROOT or ./data).
     """
@@ -243,6 +246,14 @@ class GridSpec:
         "Queries with no relevant item: AP 0, or left out.",
         default="count",
         choices=("count", "exclude"),
+    )
+    protocol: Protocol = option(
+        "choice",
+        "Retrieval protocol of the printed table: suite (every item hashed by its own "
+        "modality's hash function) or native (each method's authors' protocol). Cells "
+        "store the codes of both.",
+        default="suite",
+        choices=PROTOCOLS,
     )
     map_k: list[int] = option(
         "ints", "K of mAP@K.", default_factory=lambda: list(DEFAULT_MAP_K), low=1, high=10**9

@@ -122,6 +122,7 @@ def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> list[Record]:
                         supervised=cls.info.supervised,
                         data_fingerprint=described["fingerprints"][cls.info.supervised],
                         protocol=protocol,
+                        native=cls.info.native,
                     )
                     previous = _previous_record(spec.out, cell.key)
                     if previous is not None and _should_skip(previous, cell, spec):

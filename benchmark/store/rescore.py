@@ -2,7 +2,8 @@
 
 After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), every
 record's metrics and code health (:mod:`cmhbench.health`) are recomputed from its
-``.npz`` under the record's own protocol (zero-relevant policy, K lists) and the
+``.npz`` under the record's own protocol (zero-relevant policy, K lists), the native
+retrieval protocol's codes too where the record has them, and the
 record is rewritten atomically with the new metrics version and the matching
 configuration hash, so a later ``cmhbench run`` still treats the cell as done.
 """
@@ -18,11 +19,11 @@ import numpy as np
 from cmhbench import health, metrics
 from cmhbench.arrays import read_npz
 from cmhbench.errors import CmhbenchError
+from cmhbench.health import CodeHealth
 from cmhbench.metrics import DirectionMetrics
+from cmhbench.protocols import protocol_keys
 from cmhbench.store import records
-from cmhbench.store.schema import CellSpec, Record
-
-CODE_KEYS = ("image_query", "text_query", "image_retrieval", "text_retrieval")
+from cmhbench.store.schema import CellSpec, MetricProtocol, Record
 
 
 @dataclass
@@ -70,27 +71,48 @@ def rescore_record(
     path: Path, record: Record, arrays: dict[str, np.ndarray], device: str | None = None
 ) -> None:
     """Recompute ``record``'s metrics and code health from its codes (``arrays``) under
-    its own protocol with the current code, and rewrite it at ``path`` (in the current
+    its own protocol with the current code, for the suite's codes and, where the
+    record has them, the native protocol's, and rewrite it at ``path`` (in the current
     schema)."""
     spec = CellSpec.from_record(record)
-    protocol = spec.protocol
+    labels = arrays["query_labels"], arrays["retrieval_labels"]
+    record["metrics"], record["code_health"] = score_codes(
+        {key: arrays[stored] for key, stored in protocol_keys("suite").items()},
+        *labels,
+        spec.protocol,
+        device,
+    )
+    native = record.get("native")
+    if native is not None and "metrics" in native:
+        keys = protocol_keys("native")
+        native["metrics"], native["code_health"] = score_codes(
+            {key: arrays[stored] for key, stored in keys.items()}, *labels, spec.protocol, device
+        )
+    spec = replace(spec, protocol=replace(spec.protocol, metrics_version=metrics.METRICS_VERSION))
+    record["protocol"] = spec.protocol.as_dict()
+    record["config_hash"] = spec.config_hash
+    records.write_record(path, record)
+
+
+def score_codes(
+    codes: dict[str, np.ndarray],
+    query_labels: np.ndarray,
+    retrieval_labels: np.ndarray,
+    protocol: MetricProtocol,
+    device: str | None = None,
+) -> tuple[dict[str, DirectionMetrics], CodeHealth]:
+    """Both directions' metrics and the code health of one protocol's four code sets."""
     scores = metrics.evaluate_both_directions(
-        {key: arrays[key] for key in CODE_KEYS},
-        arrays["query_labels"],
-        arrays["retrieval_labels"],
+        codes,
+        query_labels,
+        retrieval_labels,
         map_k=protocol.map_k,
         topk=protocol.topk,
         zero_relevant=protocol.zero_relevant,
         device=device,
     )
-    spec = replace(spec, protocol=replace(protocol, metrics_version=metrics.METRICS_VERSION))
-    record["metrics"] = {direction: m.to_dict() for direction, m in scores.items()}
-    record["code_health"] = health.code_health(
-        arrays, arrays["query_labels"], arrays["retrieval_labels"], protocol.zero_relevant
-    )
-    record["protocol"] = spec.protocol.as_dict()
-    record["config_hash"] = spec.config_hash
-    records.write_record(path, record)
+    found = health.code_health(codes, query_labels, retrieval_labels, protocol.zero_relevant)
+    return {direction: m.to_dict() for direction, m in scores.items()}, found
 
 
 def _map(scores: DirectionMetrics) -> float:

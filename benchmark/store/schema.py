@@ -3,12 +3,15 @@
 * :class:`CellKey` names a cell (dataset, method, bits, seed): where its files live.
 * :class:`CellSpec` is everything that decides a cell's result: the key, the method's
   version and resolved hyper-parameters, whether it trains with labels, the data's
-  fingerprint and the metric protocol. Its hash is the record's ``config_hash``; a
-  rerun skips a cell whose record has the hash the grid wants. The runner builds the
-  spec of each cell; a record gives its stored spec back (:meth:`CellSpec.from_record`).
+  fingerprint, the metric protocol and the method's native retrieval protocol
+  (:mod:`cmhbench.protocols`), whose codes the cell stores beside the suite's. Its
+  hash is the record's ``config_hash``; a rerun skips a cell whose record has the
+  hash the grid wants. The runner builds the spec of each cell; a record gives its
+  stored spec back (:meth:`CellSpec.from_record`).
 * :class:`Record` is the JSON record, typed. ``schema_version`` says which layout a
   file has; :func:`migrate` brings an older one up to date when it is read, so a
-  change of layout never makes finished cells run again.
+  change of layout does not make finished cells run again (except where the older
+  record lacks codes the cell now stores: see :func:`migrate`).
 """
 
 from __future__ import annotations
@@ -24,8 +27,13 @@ import numpy as np
 
 from cmhbench.health import CodeHealth
 from cmhbench.metrics import DirectionMetrics, ZeroRelevantPolicy
+from cmhbench.protocols import NativeKind
 
-SCHEMA_VERSION = 2
+#: Built-in methods whose native protocol was not the suite's when records began to
+#: store native codes (schema 3): their older records have no native codes.
+NATIVE_BEFORE_SCHEMA_3 = frozenset({"dlfh", "mtfh", "lssh", "fomh"})
+
+SCHEMA_VERSION = 3
 Status = Literal["ok", "failed", "timeout"]
 
 
@@ -77,7 +85,11 @@ class MetricProtocol:
 
 @dataclass(frozen=True)
 class CellSpec:
-    """Everything that decides one cell's result; its hash is the config hash."""
+    """Everything that decides one cell's result; its hash is the config hash.
+
+    ``native`` enters the hash only when it is not 'suite', so the cells of methods
+    that score natively as the suite does kept their hashes when it was added.
+    """
 
     dataset: str
     method: str
@@ -88,6 +100,7 @@ class CellSpec:
     supervised: bool
     data_fingerprint: str
     protocol: MetricProtocol
+    native: NativeKind = "suite"
 
     @property
     def key(self) -> CellKey:
@@ -95,7 +108,9 @@ class CellSpec:
 
     def identity(self) -> dict[str, Any]:
         """The hashed content, as plain JSON values."""
+        native = {} if self.native == "suite" else {"native": self.native}
         return {
+            **native,
             "dataset": self.dataset,
             "data_fingerprint": self.data_fingerprint,
             "method": self.method,
@@ -125,6 +140,7 @@ class CellSpec:
             supervised=record["supervised"],
             data_fingerprint=record["data"]["fingerprint"],
             protocol=MetricProtocol.from_dict(record["protocol"]),
+            native=(record.get("native") or {}).get("kind", "suite"),
         )
 
 
@@ -150,6 +166,17 @@ class DataInfo(TypedDict, total=False):
     n_train: int
     n_query: int
     n_retrieval: int
+
+
+class NativeScores(TypedDict, total=False):
+    """A record's native protocol: its kind and, when that is not 'suite', the
+    metrics and code health of the native codes and the number of retrieval items of
+    each modality that were encoded because the method did not train on them."""
+
+    kind: NativeKind  # always present
+    metrics: dict[str, DirectionMetrics]
+    code_health: CodeHealth
+    encoded_retrieval_items: dict[str, int]
 
 
 class _Identity(TypedDict):
@@ -193,6 +220,7 @@ class Record(_Outcome, total=False):
     peak_gpu_memory_mb: float
     loss_history: list[float]
     code_health: CodeHealth
+    native: NativeScores | None  # None: made before native codes were stored
     record_sha256: str
 
 
@@ -223,6 +251,7 @@ def new_record(
         "codes": None,
         "data": {**data, "fingerprint": spec.data_fingerprint},
         "finished_at": finished_at,
+        "native": {"kind": spec.native},
     }
 
 
@@ -232,7 +261,10 @@ def migrate(stored: dict[str, Any]) -> Record | None:
 
     Version 1 to 2: the method's version joined the cell spec (every method was at
     version 1 then), so the config hash is recomputed from the stored spec; nothing
-    else changed.
+    else changed. Version 2 to 3: records gained ``native``; an older record's native
+    protocol is the suite's, except for the methods of
+    :data:`NATIVE_BEFORE_SCHEMA_3`, whose native codes it lacks (``native`` None: the
+    cell trains again when its grid runs, and native tables leave it out).
     """
     version = stored.get("schema_version")
     if version == 1:
@@ -240,6 +272,10 @@ def migrate(stored: dict[str, Any]) -> Record | None:
         stored.setdefault("codes", None)
         stored["config_hash"] = CellSpec.from_record(stored).config_hash  # type: ignore[arg-type]
         version = 2
+    if version == 2:
+        lacking = stored["method"] in NATIVE_BEFORE_SCHEMA_3
+        stored = {**stored, "schema_version": 3, "native": None if lacking else {"kind": "suite"}}
+        version = 3
     if version != SCHEMA_VERSION:
         return None
     return stored  # type: ignore[return-value]

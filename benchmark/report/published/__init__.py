@@ -40,7 +40,8 @@ SOURCES: tuple[PublishedSource, ...] = (
         "IEEE TPAMI 45(3):3877-3889, 2023, Tables 1-2",
         file="ucch_tpami2023_map_all.csv",
         metric="map",
-        protocol="mAP@all on the UCCH split and features; supervised methods on 5,000 pairs",
+        protocol="mAP@all on the UCCH split and features; supervised methods on 5,000 pairs; "
+        "the paper does not say under which retrieval protocol each baseline was scored",
     ),
 )
 
