@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from uci_scores import uci_mfeat_maps
 
 from cmhbench.data import PairedSet
 from cmhbench.errors import CmhbenchError
@@ -96,25 +95,3 @@ def test_kmeans_anchors_train():
     method = FSH(4, anchor_count=6, neighbours=2, iterations=3, anchors="kmeans")
     method.fit(PairedSet(x, y), seed=0)
     assert method.encode(x, "image").shape == (60, 4)
-
-
-#: Lyn-L/FSH @ de7f82e under GNU Octave on uci-mfeat (the same split and standardised
-#: arrays), rng seeds 0-4: (mean, min, max) of mAP@all at 16, 32, 64 and 128 bits.
-OCTAVE = {
-    "i2t": ((0.6124, 0.586, 0.645), (0.6721, 0.656, 0.682), (0.6939, 0.690, 0.701),
-            (0.7137, 0.708, 0.729)),
-    "t2i": ((0.6409, 0.619, 0.663), (0.6873, 0.667, 0.699), (0.7165, 0.705, 0.722),
-            (0.7243, 0.719, 0.732)),
-}  # fmt: skip
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("column, bits", list(enumerate((16, 32, 64, 128))))
-def test_each_code_length_is_within_0_02_of_the_authors_code_under_octave(column, bits):
-    """Mean over seeds 0-2 within 0.02 of the Octave mean over its seeds, or inside
-    their range (the random streams differ, so runs are compared as distributions)."""
-    ours = [uci_mfeat_maps(FSH(bits), seed=seed) for seed in (0, 1, 2)]
-    for direction, columns in OCTAVE.items():
-        mean, low, high = columns[column]
-        found = float(np.mean([o[direction] for o in ours]))
-        assert abs(found - mean) <= 0.02 or low <= found <= high, (direction, found, mean)

@@ -109,31 +109,3 @@ def test_the_objective_s_residual_needs_no_n_by_n_matrix():
     a, b = sign(rng.standard_normal((2, 50, 8)))
     direct = np.sum((labels @ labels.T - a @ b.T / 8) ** 2)
     assert np.isclose(residual_norm(labels, labels.T @ labels, a, b, 8), direct)
-
-
-@pytest.mark.slow
-def test_within_0_02_of_the_authors_code_under_octave_on_uci_mfeat():
-    """16 bits, seeds 0-2, on the code's protocol (the learnt training codes are the
-    database), against the Octave runs' 5-seed mean (../shared/data/peers): 0.9537 /
-    0.8285. (The Octave run is the code variant; here the default, whose updates
-    follow the objective, lands within 0.01, while the code variant's partial column
-    sweeps collapse one of these seeds' text->image mAP to 0.59.)"""
-    from cmhbench.datasets import load_dataset
-    from cmhbench.method import encode_parts
-    from cmhbench.metrics import evaluate_both_directions
-
-    data = load_dataset("uci-mfeat")
-    assert np.array_equal(data.train_idx, data.retrieval_idx)  # train = database, as there
-    maps = []
-    for seed in (0, 1, 2):
-        method = MTFH(16)
-        method.fit(data.part("train"), seed=seed)
-        codes = encode_parts(method, data)
-        codes["image_retrieval"] = method.training_codes["image"]
-        codes["text_retrieval"] = method.training_codes["text"]
-        scores = evaluate_both_directions(
-            codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
-        )
-        maps.append((scores["i2t"].map, scores["t2i"].map))
-    mean_i2t, mean_t2i = np.mean(maps, axis=0)
-    assert abs(mean_i2t - 0.9537) < 0.02 and abs(mean_t2i - 0.8285) < 0.02, (mean_i2t, mean_t2i)

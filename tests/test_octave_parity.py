@@ -1,0 +1,119 @@
+"""The seven shallow methods against their authors' code under GNU Octave on uci-mfeat
+pix/fou, at each code length and in both directions (``octave_pix_fou``): the mean
+over seeds 0-2 is within 0.02 of the Octave mean over its seeds, or inside their range
+(the random streams differ, so runs are compared as distributions).
+
+Each method is scored as the Octave run scored it: DLFH, MTFH and LSSH under their
+native protocol (learnt training codes, unified database codes), the others under the
+suite's, which is their code's own (FOMH's Octave run is the cross-modal adaptation of
+a multi-modal method; its native, fused protocol has no Octave counterpart). Where the
+code has a quirk the suite does not copy by default, the run reproduces it: CMFH as
+the toolbox copy (``variant="toolbox"``, its operator precedence; the default follows
+the paper and scores higher, ``test_cmfh.py``), MTFH with the code's partial column
+sweeps (``variant="code"``; the default's full sweeps optimise further and score
+0.967 / 0.852 at 32 bits and 0.968 / 0.869 at 64 against Octave's seed-0 0.970 /
+0.817 and 0.946 / 0.834).
+
+LSSH and MTFH take 15-55 s a cell on 2 cores, so their lengths run with
+``--fidelity``; CI checks one length of each. Four cells fall outside the band
+(strict xfail, so they are noticed when they move):
+
+- DLFH, 16 bits, image->text: 0.808 against 0.831 (Octave seeds 0.810-0.853). The
+  update rules are line for line those of ``DLFH.m``; over seeds 0-9 the mean is
+  0.812, so this is the seed-to-seed spread (0.77-0.84 here) meeting 3 seeds.
+- FOMH, 32 bits: 0.63 / 0.64 (given order) and 0.63 / 0.63 (shuffled) against
+  0.658 / 0.667 (Octave seeds 0.632-0.675 / 0.648-0.690); 16, 64 and 128 bits agree.
+  Over seeds 0-9 (given order) 0.635 / 0.647. Not explained yet.
+- LSSH, 16 bits, image->text: seeds 0-2 give 0.544, 0.519, 0.521 against the one
+  Octave run (its start is fixed, ``randn('state',1)``): 0.503.
+- MTFH (code variant), 16 bits, text->image: seed 1 collapses to 0.587 under the
+  partial sweeps (seeds 0 and 2: 0.844, 0.840; Octave's five seeds 0.813-0.840).
+
+Of the 52 comparisons (7 methods, their lengths, both directions), these are 5: four
+at most 0.005 outside the band, and MTFH's collapsed seed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from octave_pix_fou import OCTAVE, disagreements
+from uci_scores import uci_mfeat_maps
+
+from cmhbench.protocols import Protocol
+from cmhbench.registry import get_method
+
+#: method: (settings, protocol) as the Octave run had them.
+CASES: dict[str, tuple[dict[str, str], Protocol]] = {
+    "cmfh": ({"variant": "toolbox"}, "suite"),
+    "fsh": ({}, "suite"),
+    "dch": ({}, "suite"),
+    "dlfh": ({}, "native"),
+    "fomh": ({"order": "given"}, "suite"),
+    "lssh": ({}, "native"),
+    "mtfh": ({"variant": "code"}, "native"),
+}
+EXPENSIVE = {"lssh", "mtfh"}
+KNOWN = {
+    ("dlfh", 16): "3 seeds of a 0.77-0.84 spread: 0.808 vs 0.831 (seeds 0-9: 0.812)",
+    ("fomh", 32): "0.63 / 0.64 vs 0.658 / 0.667 at 32 bits only, not explained yet",
+    ("lssh", 16): "seeds 0-2 at 0.519-0.544 vs one fixed-start Octave run at 0.503",
+    ("mtfh", 16): "seed 1 collapses text->image to 0.587 under the code's partial sweeps",
+}
+
+
+def _cells(names: list[str], marks: list[pytest.MarkDecorator]) -> list:
+    cells = []
+    for name in names:
+        for bits in OCTAVE[name]["i2t"]:
+            known = KNOWN.get((name, bits))
+            extra = [pytest.mark.xfail(strict=True, reason=known)] if known else []
+            cells.append(pytest.param(name, bits, marks=[*marks, *extra], id=f"{name}-{bits}"))
+    return cells
+
+
+def _check(
+    name: str, bits: int, seeds: tuple[int, ...] = (0, 1, 2), settings: dict | None = None
+) -> None:
+    """Train ``name`` as the Octave run had it (or with ``settings``) and compare."""
+    chosen, protocol = CASES[name]
+    settings = chosen if settings is None else settings
+    cls = get_method(name)
+    runs = [uci_mfeat_maps(cls(bits, **settings), seed, protocol) for seed in seeds]
+    assert disagreements(name, bits, runs) == []
+
+
+CHEAP = [name for name in CASES if name not in EXPENSIVE]
+
+
+@pytest.mark.parametrize(("name", "bits"), _cells(CHEAP, [pytest.mark.slow]))
+def test_each_code_length_agrees_with_the_authors_code(name, bits):
+    _check(name, bits)
+
+
+@pytest.mark.parametrize(
+    ("name", "bits"), _cells(sorted(EXPENSIVE), [pytest.mark.slow, pytest.mark.fidelity])
+)
+def test_each_code_length_of_the_slow_methods_agrees_with_the_authors_code(name, bits):
+    _check(name, bits)
+
+
+@pytest.mark.slow
+def test_fomh_in_its_shuffled_order_agrees_as_in_the_given_one():
+    """The default order (seeded, see ``methods/fomh.py``) against the same Octave runs,
+    at the lengths where the given order agrees."""
+    cls = get_method("fomh")
+    for bits in (16, 64, 128):
+        runs = [uci_mfeat_maps(cls(bits), seed) for seed in (0, 1, 2)]
+        assert disagreements("fomh", bits, runs) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "bits", "seeds", "settings"),
+    [("lssh", 32, (0,), None), ("mtfh", 16, (0, 1, 2), {})],
+)
+def test_one_code_length_of_the_slow_methods_agrees_in_ci(name, bits, seeds, settings):
+    """LSSH at 32 bits, seed 0 (16 bits moves by 0.03 with the seed here; the Octave
+    run has one fixed start); MTFH's default at 16 bits, seeds 0-2 (the only length
+    with Octave seeds 0-4), which lands within 0.01 there."""
+    _check(name, bits, seeds, settings)
