@@ -311,3 +311,18 @@ def test_every_method_with_a_native_protocol_makes_its_codes(name, synthetic):
     for key, codes in native.items():
         assert codes.dtype == np.int8 and codes.shape == suite[key].shape
         assert np.isin(codes, (-1, 1)).all()
+
+
+def test_a_native_table_says_where_database_items_fell_back_to_encoded_codes(tmp_path, caplog):
+    """On synthetic DLFH trains on 512 of the 2,000 retrieval items: the other 1,488
+    take encoded codes, which the record counts and a native table reports."""
+    run_grid(GridSpec(methods=["dlfh"], bits=[16], out=tmp_path, progress=False))
+    found = records.read_records(tmp_path)
+    assert found[0]["native"]["encoded_retrieval_items"] == {"image": 1488, "text": 1488}
+    with caplog.at_level("WARNING", logger="cmhbench"):
+        records_frame(found, "native")
+    assert "in synthetic/dlfh the method did not train on every retrieval item" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="cmhbench"):
+        records_frame(found)
+    assert caplog.text == ""

@@ -22,7 +22,9 @@ log = logging.getLogger("cmhbench")
 def under_protocol(records: Iterable[Record], protocol: Protocol) -> list[Record]:
     """The records as scored under ``protocol``: under 'native', a record whose method
     scores natively otherwise has its native metrics and code health in place of the
-    suite's, and records made before native codes were stored are left out (logged)."""
+    suite's, and records made before native codes were stored are left out (logged, as
+    are cells whose native database fell back to encoded codes for items the method did
+    not train on)."""
     if protocol == "suite":
         return list(records)
     found: list[Record] = []
@@ -37,6 +39,19 @@ def under_protocol(records: Iterable[Record], protocol: Protocol) -> list[Record
             found.append(scored)
         else:
             found.append(record)
+    encoded = sorted(
+        {
+            f"{r['dataset']}/{r['method']}"
+            for r in found
+            if any((r.get("native") or {}).get("encoded_retrieval_items", {}).values())
+        }
+    )
+    if encoded:
+        log.warning(
+            "native protocol: in %s the method did not train on every retrieval item, so "
+            "those items take encoded codes (each record counts them)",
+            ", ".join(encoded),
+        )
     if lacking:
         names = sorted({f"{r['dataset']}/{r['method']}" for r in lacking})
         log.warning(
