@@ -38,12 +38,14 @@ def test_grid_benchmark_runs_all_three_modes():
 
 
 def test_methods_benchmark_prints_a_row_per_method_with_its_codes_hash():
-    out = perf("methods", "--methods", "cvh,djsrh", "--dataset", "synthetic", "--bits", "16")
+    out = perf("methods", "--methods", "cvh,djsrh,dlfh", "--dataset", "synthetic", "--bits", "16")
     lines = out.splitlines()
     assert lines[0].startswith("synthetic, 16 bits, on cpu; settings: each method's defaults")
+    assert lines[1].split()[:8] == ["method", "pairs", "fit", "s", "encode", "s", "native", "s"]
     rows = {line.split()[0]: line.split() for line in lines[2:]}
-    assert set(rows) == {"cvh", "djsrh"} and rows["cvh"][1] == "512"
+    assert set(rows) == {"cvh", "djsrh", "dlfh"} and rows["cvh"][1] == "512"
     assert all(len(row[-1]) == 12 for row in rows.values())  # codes hash
+    assert rows["cvh"][4] == "-" and float(rows["dlfh"][4]) >= 0  # native codes' time
 
 
 def test_methods_benchmark_runs_a_revision_beside_the_working_tree():

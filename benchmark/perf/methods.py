@@ -4,11 +4,12 @@
 once on one data set (default ``synthetic:scale=mirflickr25k``, the field's
 MIRFlickr-25K sizes; supervised methods get its 5,000 sampled pairs), encodes the
 query and retrieval sets, and prints per method the fit time, the encode time, the
-peak resident memory (and GPU memory on CUDA) and mAP@all, so a slow or hungry
-method shows at the scale of the field's data. Settings are each method's defaults
-unless ``--set`` says otherwise (``--set epochs=1`` times one epoch of every method
-that has epochs). Each row also carries a hash of the codes, so two runs (before and
-after a change) show whether the codes stayed the same.
+time its native protocol's codes take beyond those (``-`` for methods whose native
+protocol is the suite's), the peak resident memory (and GPU memory on CUDA) and
+mAP@all, so a slow or hungry method shows at the scale of the field's data. Settings
+are each method's defaults unless ``--set`` says otherwise (``--set epochs=1`` times
+one epoch of every method that has epochs). Each row also carries a hash of the codes,
+so two runs (before and after a change) show whether the codes stayed the same.
 
 ``--against REV`` also runs each cell with the source of git revision REV of this
 checkout (exported to a temporary folder and imported in place of the installed
@@ -63,6 +64,13 @@ def _measure(
     start = time.perf_counter()
     codes = encode_parts(method, data)
     encode_s = time.perf_counter() - start
+    native_s = None
+    if cls.info.native != "suite":
+        from cmhbench.protocols import native_codes
+
+        start = time.perf_counter()
+        native_codes(method, data, codes)
+        native_s = time.perf_counter() - start
     scores = evaluate_both_directions(
         codes, data.labels[data.query_idx], data.labels[data.retrieval_idx]
     )
@@ -74,6 +82,7 @@ def _measure(
         "n_train": len(data.part("train")),
         "fit_s": fit_s,
         "encode_s": encode_s,
+        "native_s": native_s,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_gpu_mb": (
             torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
@@ -136,8 +145,11 @@ def _fastest(kept: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]
 
 def _row(label: str, r: dict[str, Any], baseline: dict[str, Any] | None) -> str:
     gpu = "" if r["peak_gpu_mb"] is None else f" {r['peak_gpu_mb']:>9.0f}"
+    native = r.get("native_s")  # absent in rows of revisions before native protocols
+    native_text = "-" if native is None else f"{native:.2f}"
     row = (
         f"{label:<18} {r['n_train']:>6} {r['fit_s']:>9.1f} {r['encode_s']:>9.2f} "
+        f"{native_text:>9} "
         f"{r['peak_mb']:>9.0f}{gpu} {r['map']['i2t']:>8.3f} {r['map']['t2i']:>8.3f}  "
         f"{r['codes_sha256'][:12]}"
     )
@@ -207,7 +219,8 @@ def methods_benchmark(
     click.echo(f"{dataset}, {bits} bits, on {first['device']}; settings: {settings}")
     gpu = "" if first["peak_gpu_mb"] is None else f" {'GPU MiB':>9}"
     click.echo(
-        f"{'method':<18} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'peak MiB':>9}{gpu} "
+        f"{'method':<18} {'pairs':>6} {'fit s':>9} {'encode s':>9} {'native s':>9} "
+        f"{'peak MiB':>9}{gpu} "
         f"{'mAP i2t':>8} {'mAP t2i':>8}  codes"
     )
     for run, r in results.items():
