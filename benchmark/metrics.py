@@ -12,7 +12,9 @@ Definitions (both directions, image->text and text->image, use the same code):
   inside the top K (the DCMH/DJSRH convention). mAP@all is AP with K = |retrieval|.
   A query with no relevant item has AP 0 (``zero_relevant='count'``, as DCMH, SSAH,
   DJSRH and DGCPN); ``zero_relevant='exclude'`` leaves such queries out of the mean
-  as UCCH's code does. Every result records which policy it used.
+  as UCCH's code does: for mAP@all the queries with no relevant item in the retrieval
+  set, and for mAP@K (as in UCCH's code) those with no relevant item among their first
+  K. Every result records which policy it used.
 * Tie-aware mAP@all: the expected AP when items at equal distance come in random
   order (McSherry & Najork, ECIR 2008), in closed form from per-distance counts.
 * Precision-recall by Hamming radius r = 0..L, micro-averaged over all

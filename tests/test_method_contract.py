@@ -1,9 +1,12 @@
-"""What every registered method (and a third-party plugin) must do, checked the same
-way for each with the small settings it declares (``quick_settings``)."""
+"""What every registered method (and a third-party plugin, and the README's example of
+adding a method) must do, checked the same way for each with the small settings it
+declares (``quick_settings``)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,10 +19,13 @@ from cmhbench.method import Method, encode_parts
 from cmhbench.methods import BUILTIN
 from cmhbench.metrics import evaluate_both_directions
 from cmhbench.registry import DATASETS, get_method
+from cmhbench.registry import METHODS as REGISTRY
 from cmhbench.run.config import GridSpec
 from cmhbench.run.grid import run_grid
 
-METHODS = [*BUILTIN, "projection"]  # the test plugin stands for third-party methods
+# The test plugin stands for third-party methods; myhash is the README's example.
+METHODS = [*BUILTIN, "projection", "myhash"]
+README = Path(__file__).parent.parent / "README.md"
 # Random codes score 0.25 on synthetic. SSAH's quick schedule is 24 steps of its five
 # stages; its defaults reach 0.64 at 16 bits. ACMR's label-sharing positives hold it
 # near 0.35 on this multi-label data (0.60 with its code's positives="pair").
@@ -31,9 +37,20 @@ LEARNS_ABOVE = {"ssah": 0.3, "acmr": 0.3}
 LEARNS_ON = {name: "synthetic:train_size=2000" for name in ("cmfh", "fsh", "dlfh", "dch", "fomh")}
 
 
+def register_readme_example() -> None:
+    """Run the README's "Adding a method" example, which registers ``myhash``."""
+    section = README.read_text().split("## Adding a method", 1)[1]
+    example = re.search(r"```python\n(.*?)```", section, re.S)
+    assert example, "the README's 'Adding a method' section shows a method"
+    exec(compile(example.group(1), "README.md (Adding a method)", "exec"), {})
+
+
 @pytest.fixture
 def method_class(request, plugin) -> type[Method]:
-    return get_method(request.param)
+    if request.param == "myhash":
+        register_readme_example()
+    yield get_method(request.param)
+    REGISTRY._loaded.pop("myhash", None)
 
 
 @pytest.fixture(scope="module")

@@ -179,3 +179,22 @@ def test_map_alone_needs_no_k_lists(backend):
     result = evaluate_codes(q, r, ql, rl, map_k=(), topk=(), backend=backend)
     assert result.map == pytest.approx(slow_metrics(q, r, ql, rl, (), ())["map"], abs=1e-12)
     assert result.map_at_k == {} and result.precision_at_k == {}
+
+
+def test_exclude_at_k_leaves_out_queries_with_nothing_relevant_in_their_first_k():
+    """As UCCH's code: a query whose relevant items all rank below K is left out of
+    mAP@K under 'exclude' (counted as 0 under 'count'), but it still counts at mAP@all."""
+    query_codes = np.array([[1, 1], [1, 1]], np.int8)
+    retrieval_codes = np.array([[1, 1], [1, -1], [-1, -1]], np.int8)  # distances 0, 1, 2
+    query_labels = np.array([[1, 0], [0, 1]], np.uint8)
+    retrieval_labels = np.array([[1, 0], [1, 0], [0, 1]], np.uint8)  # query 1: rank 3 only
+    found = {
+        policy: evaluate_codes(
+            query_codes, retrieval_codes, query_labels, retrieval_labels,
+            map_k=(1,), topk=(1,), zero_relevant=policy,
+        ).to_dict()
+        for policy in ("count", "exclude")
+    }  # fmt: skip
+    assert found["exclude"]["map_at_k"]["1"] == 1.0  # query 0 alone
+    assert found["count"]["map_at_k"]["1"] == 0.5
+    assert found["exclude"]["map"] == found["count"]["map"] == (1.0 + 1 / 3) / 2

@@ -40,8 +40,9 @@ def test_the_python_examples_use_only_the_public_api():
 
     used = set()
     for block in python_blocks():
-        for names in re.findall(r"^\s*from cmhbench import (.+)$", block, flags=re.M):
-            used |= {name.strip() for name in names.split(",")}
+        imports = re.findall(r"^\s*from cmhbench import (?:\(([^)]*)\)|(.+)$)", block, flags=re.M)
+        for names in ("".join(parts) for parts in imports):
+            used |= {name.strip() for name in names.split(",") if name.strip()}
         used |= set(re.findall(r"\bcmhbench\.(\w+)\(", block))
         assert not re.search(r"^\s*from cmhbench\.\w", block, flags=re.M), block
     assert {"GridSpec", "run_grid", "Method", "register_method", "pr_figure"} <= used
