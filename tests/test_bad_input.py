@@ -80,6 +80,8 @@ CASES = [
     ("absent GPU", [*RUN, "--device", "cuda:99"], {}, "cuda:99"),
     ("jobs 0", [*RUN, "--jobs", "0"], {}, "--jobs"),
     ("timeout 0", [*RUN, "--cell-timeout", "0"], {}, "--cell-timeout"),
+    ("timeout nan", [*RUN, "--cell-timeout", "nan"], {}, "finite positive number"),
+    ("timeout inf", [*RUN, "--cell-timeout", "inf"], {}, "finite positive number"),
     ("cluster of 0", [*RUN, "--cluster", "local:0"], {}, "positive worker count"),
     ("npz lacks text", [*RUN, "--datasets", "d.npz"], {"d.npz": user_data(text=None)}, "lacks"),
     (

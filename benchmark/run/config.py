@@ -11,6 +11,7 @@ the file, then the options given on the command line.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,8 +121,10 @@ class Option:
                 self,
                 f"{self.file_key} must be an integer in [{self.low}, {self.high}], got {value!r}",
             )
-        if self.kind == "seconds" and value <= 0:
-            raise OptionError(self, f"{self.file_key} must be a positive number, got {value!r}")
+        if self.kind == "seconds" and not (math.isfinite(value) and value > 0):
+            raise OptionError(
+                self, f"{self.file_key} must be a finite positive number, got {value!r}"
+            )
         return value
 
     def checked_text(self, value: str) -> str:
@@ -138,7 +141,7 @@ _FILE_FORMS: dict[Kind, str] = {
     "choice": "a string",
     "path": "a path string",
     "integer": "an integer",
-    "seconds": "a positive number",
+    "seconds": "a finite positive number",
     "flag": "given on the command line",
     "set": "a table of hyper-parameters",
 }
