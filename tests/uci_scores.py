@@ -8,10 +8,14 @@ from cmhbench.metrics import evaluate_both_directions
 from cmhbench.protocols import Protocol, native_codes
 
 
-def uci_mfeat_maps(method: Method, seed: int = 0, protocol: Protocol = "suite") -> dict[str, float]:
-    """mAP@all of ``method`` trained on uci-mfeat's training part, both directions,
-    under ``protocol`` (the method's native one, as a cell stores it, or the suite's)."""
-    data = load_dataset("uci-mfeat")
+def uci_mfeat_maps(
+    method: Method, seed: int = 0, protocol: Protocol = "suite", pair: str = "pix-fou"
+) -> dict[str, float]:
+    """mAP@all of ``method`` trained on the training part of uci-mfeat's view ``pair``
+    (image-text), both directions, under ``protocol`` (the method's native one, as a
+    cell stores it, or the suite's)."""
+    image, text = pair.split("-")
+    data = load_dataset(f"uci-mfeat:image={image}:text={text}")
     method.fit(data.part("train", with_labels=method.uses_labels), seed=seed)
     codes = encode_parts(method, data)
     if protocol == "native":
