@@ -1,10 +1,13 @@
 """The authors' code under GNU Octave on uci-mfeat view pairs (the suite's split and
 standardised arrays), as each method's parity test compares with it: the seven shallow
 methods on pix/fou (../shared/data/peers/README.md and octave-uci-pix-fou.csv), and
-DLFH on fac/kar and kar/fou (jiangqy/DLFH-TIP2019 @ 062ac16, ``matlab_version/DLFH.m``
-run unchanged under Octave 7.3 by a driver that loads the arrays, seeds as
-``DLFH_demo.m``, and forms the hash functions and codes as ``DLFH_algo.m``; the same
-driver on pix/fou gives the peers table within 0.005).
+DLFH and FSH on fac/kar and kar/fou, run unchanged under Octave 7.3 by drivers that
+load the arrays, seed, and do what the demos do around the training call: DLFH
+(jiangqy/DLFH-TIP2019 @ 062ac16, ``matlab_version/DLFH.m``; seeded as ``DLFH_demo.m``,
+hash functions and codes as ``DLFH_algo.m``; on pix/fou the driver gives the peers
+table within 0.005) and FSH (Lyn-L/FSH @ de7f82e, ``trainFSH.m``; preprocessing,
+options and codes as ``testFSH.m``; on pix/fou at 16 bits the driver gives the peers'
+five seeds exactly).
 
 ``OCTAVE[pair][method][direction][bits]`` is (mean, min, max) of mAP@all over rng seeds 0-4,
 or the seed-0 value three times where only seed 0 ran (MTFH at 32-128 bits; LSSH,
@@ -80,6 +83,12 @@ PIX_FOU: dict[str, dict[str, dict[int, Stats]]] = {
 OCTAVE: dict[str, dict[str, dict[str, dict[int, Stats]]]] = {
     "pix-fou": PIX_FOU,
     "fac-kar": {
+        "fsh": {
+            "i2t": _seeds((0.6240, 0.596, 0.659), (0.7184, 0.680, 0.743), (0.7660, 0.752, 0.788),
+                (0.7824, 0.777, 0.790)),
+            "t2i": _seeds((0.6224, 0.577, 0.665), (0.7044, 0.670, 0.732), (0.7613, 0.744, 0.783),
+                (0.7743, 0.769, 0.782)),
+        },
         "dlfh": {
             "i2t": _seeds((0.9398, 0.925, 0.948), (0.9594, 0.955, 0.963), (0.9658, 0.964, 0.970),
                 (0.9661, 0.960, 0.970)),
@@ -88,6 +97,12 @@ OCTAVE: dict[str, dict[str, dict[str, dict[int, Stats]]]] = {
         },
     },
     "kar-fou": {
+        "fsh": {
+            "i2t": _seeds((0.6339, 0.607, 0.671), (0.6963, 0.686, 0.708), (0.7086, 0.699, 0.716),
+                (0.7159, 0.702, 0.723)),
+            "t2i": _seeds((0.6469, 0.605, 0.681), (0.7055, 0.695, 0.719), (0.7093, 0.703, 0.717),
+                (0.7192, 0.703, 0.737)),
+        },
         "dlfh": {
             "i2t": _seeds((0.8313, 0.807, 0.854), (0.8797, 0.861, 0.908), (0.9217, 0.916, 0.931),
                 (0.9222, 0.918, 0.926)),

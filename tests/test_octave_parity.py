@@ -31,8 +31,8 @@ LSSH and MTFH take 15-55 s a cell on 2 cores, so their lengths run with
 
 Of the 52 comparisons (7 methods, their lengths, both directions), these are 5: four
 at most 0.005 outside the band, and MTFH's collapsed seed. On two more view pairs,
-fac/kar and kar/fou, DLFH agrees in all 16 comparisons (the other six methods have no
-Octave runs there yet).
+fac/kar and kar/fou, DLFH and FSH agree in all 32 comparisons (the other five methods
+have no Octave runs there yet).
 """
 
 from __future__ import annotations
@@ -102,12 +102,15 @@ def test_each_code_length_of_the_slow_methods_agrees_with_the_authors_code(name,
 @pytest.mark.slow
 @pytest.mark.parametrize("pair", ["fac-kar", "kar-fou"])
 @pytest.mark.parametrize("bits", [16, 32, 64, 128])
-def test_dlfh_agrees_with_its_authors_code_on_other_view_pairs(pair, bits):
-    """DLFH's native protocol on two more view pairs (its training codes depend on the
-    labels alone, so on kar/fou text->image repeats pix/fou's, fou being the text)."""
-    cls = get_method("dlfh")
-    runs = [uci_mfeat_maps(cls(bits), seed, "native", pair) for seed in (0, 1, 2)]
-    assert disagreements("dlfh", bits, runs, pair) == []
+@pytest.mark.parametrize("name", ["dlfh", "fsh"])
+def test_agrees_with_its_authors_code_on_other_view_pairs(name, pair, bits):
+    """DLFH (native protocol; its training codes depend on the labels alone, so on
+    kar/fou text->image repeats pix/fou's, fou being the text) and FSH on two more
+    view pairs."""
+    settings, protocol = CASES[name]
+    cls = get_method(name)
+    runs = [uci_mfeat_maps(cls(bits, **settings), seed, protocol, pair) for seed in (0, 1, 2)]
+    assert disagreements(name, bits, runs, pair) == []
 
 
 @pytest.mark.slow
