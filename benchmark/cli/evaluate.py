@@ -15,7 +15,9 @@ from cmhbench.cli.options import PROTOCOL, int_list
 from cmhbench.errors import CmhbenchError
 
 if TYPE_CHECKING:
+    from cmhbench.metrics import ZeroRelevantPolicy
     from cmhbench.protocols import Protocol
+    from cmhbench.store.rescore import MetricOptions
 
 EVAL_KEYS = ("query_codes", "retrieval_codes", "query_labels", "retrieval_labels")
 DIRECTION_NAMES = {"i2t": "image -> text", "t2i": "text -> image"}
@@ -23,9 +25,15 @@ DIRECTION_NAMES = {"i2t": "image -> text", "t2i": "text -> image"}
 
 @click.command("eval")
 @click.argument("codes_file", type=click.Path(path_type=Path))
-@click.option("--topk", default=None, help="Comma-separated K for mAP@K and precision@K.")
 @click.option(
-    "--zero-relevant", type=click.Choice(["count", "exclude"]), default="count", show_default=True
+    "--topk", default=None, help="Comma-separated K of precision@K (and of mAP@K without --map-k)."
+)
+@click.option("--map-k", default=None, help="Comma-separated K of mAP@K.")
+@click.option(
+    "--zero-relevant",
+    type=click.Choice(["count", "exclude"]),
+    default=None,
+    help="Queries with no relevant item: AP 0 (count, the default), or left out.",
 )
 @PROTOCOL
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
@@ -37,7 +45,8 @@ DIRECTION_NAMES = {"i2t": "image -> text", "t2i": "text -> image"}
 def eval_command(
     codes_file: Path,
     topk: str | None,
-    zero_relevant: str,
+    map_k: str | None,
+    zero_relevant: str | None,
     protocol: Protocol,
     as_json: bool,
     recompute: bool,
@@ -50,23 +59,26 @@ def eval_command(
     item), query_labels and retrieval_labels (multi-hot); or a cell's codes file in
     a results folder (bits<L>-seed<S>.npz), scored in both directions under
     --protocol. With --recompute it is a results folder, whose records are
-    re-scored from their codes (both protocols' where they have both) under their
-    own metric settings with the current metric code, without retraining.
+    re-scored from their codes (both protocols' where they have both) with the
+    current metric code, under the metric options given here, and under each
+    record's own for those not given; nothing trains.
     """
+    top_ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
+    map_ks = tuple(int_list(map_k, "--map-k", 1, 10**9)) or top_ks
+    policy = cast("ZeroRelevantPolicy | None", zero_relevant)  # a click.Choice of the two
     if recompute:
-        _recompute(codes_file)
+        from cmhbench.store.rescore import MetricOptions
+
+        _recompute(codes_file, MetricOptions(policy, map_ks, top_ks))
         return
     from cmhbench.metrics import (
         DEFAULT_MAP_K,
         DEFAULT_TOPK,
-        ZeroRelevantPolicy,
         evaluate_both_directions,
         evaluate_codes,
     )
 
-    ks = tuple(int_list(topk, "--topk", 1, 10**9)) or None
-    map_k, top_k = ks or DEFAULT_MAP_K, ks or DEFAULT_TOPK
-    policy = cast(ZeroRelevantPolicy, zero_relevant)  # a click.Choice of the two
+    map_ks, top_ks, policy = map_ks or DEFAULT_MAP_K, top_ks or DEFAULT_TOPK, policy or "count"
     cell = _cell_codes(codes_file, protocol)
     if cell is None:
         if protocol == "native":
@@ -76,11 +88,11 @@ def eval_command(
             )
         arrays = read_codes_file(codes_file)
         result = evaluate_codes(
-            *(arrays[key] for key in EVAL_KEYS), map_k=map_k, topk=top_k, zero_relevant=policy
+            *(arrays[key] for key in EVAL_KEYS), map_k=map_ks, topk=top_ks, zero_relevant=policy
         )
         results = {"": result.to_dict()}
     else:
-        scores = evaluate_both_directions(*cell, map_k=map_k, topk=top_k, zero_relevant=policy)
+        scores = evaluate_both_directions(*cell, map_k=map_ks, topk=top_ks, zero_relevant=policy)
         results = {direction: result.to_dict() for direction, result in scores.items()}
     if as_json:
         click.echo(json.dumps(results if cell is not None else results[""], indent=2))
@@ -88,7 +100,7 @@ def eval_command(
     for direction, data in results.items():
         if direction:
             click.echo(f"{DIRECTION_NAMES[direction]} ({protocol} protocol)")
-        _echo_scores(data, zero_relevant)
+        _echo_scores(data, policy)
 
 
 def _echo_scores(data: Mapping[str, Any], zero_relevant: str) -> None:
@@ -141,10 +153,10 @@ def read_codes_file(path: Path) -> dict[str, np.ndarray]:
     return read_arrays(path, EVAL_KEYS)
 
 
-def _recompute(folder: Path) -> None:
+def _recompute(folder: Path, options: MetricOptions) -> None:
     from cmhbench.store.rescore import rescore_folder
 
-    report = rescore_folder(folder)
+    report = rescore_folder(folder, options=options)
     for path, why in report.skipped:
         click.echo(f"skipped {path}: {why}", err=True)
     click.echo(

@@ -2,7 +2,9 @@
 
 The runner expands the grid (a :class:`~cmhbench.run.config.GridSpec`), builds each
 cell's :class:`~cmhbench.store.schema.CellSpec`, skips cells already done under the
-same spec (so a killed run resumes where it stopped), claims each remaining cell
+same spec (so a killed run resumes where it stopped), re-scores the stored codes of
+cells done under other metric options (K lists, zero-relevant policy) instead of
+training them again, claims each remaining cell
 (:mod:`cmhbench.run.claims`, so two runs on one folder never train the same cell) and
 hands it to :func:`cmhbench.run.cell.execute_cell`, in this process, in joblib
 workers or on a dask cluster. Records and codes are written here, atomically, as
@@ -30,7 +32,7 @@ from cmhbench.run import claims
 from cmhbench.run.cell import CellTask
 from cmhbench.run.config import GridSpec
 from cmhbench.run.progress import GridProgress
-from cmhbench.store import records
+from cmhbench.store import records, rescore
 from cmhbench.store.schema import CellKey, CellSpec, MetricProtocol, Record
 
 if TYPE_CHECKING:
@@ -124,10 +126,9 @@ def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> list[Record]:
                         protocol=protocol,
                         native=cls.info.native,
                     )
-                    previous = _previous_record(spec.out, cell.key)
-                    if previous is not None and _should_skip(previous, cell, spec):
-                        log.info("skip %s (done)", cell.key.paths(spec.out)[0])
-                        done[order] = previous
+                    reused = _reused(_previous_record(spec.out, cell.key), cell, spec)
+                    if reused is not None:
+                        done[order] = reused
                         continue
                     device = plan.devices[len(pending) % len(plan.devices)]
                     pending.append((order, _task(spec, item, settings, cell, device)))
@@ -202,9 +203,9 @@ def _claimed(
             )
             continue
         held.add(path)
-        previous = records.read_record(path)
-        if previous is not None and _should_skip(previous, task.spec, spec):
-            done[order] = previous
+        reused = _reused(records.read_record(path), task.spec, spec)
+        if reused is not None:
+            done[order] = reused
             claims.release(path)
             held.discard(path)
             continue
@@ -271,9 +272,22 @@ def _root(spec: GridSpec) -> str | None:
     return None if spec.data_root is None else str(spec.data_root)
 
 
-def _should_skip(previous: Record, cell: CellSpec, spec: GridSpec) -> bool:
-    if spec.force or previous["config_hash"] != cell.config_hash:
-        return False
-    if previous["status"] == "ok":
-        return True
-    return not spec.retry_failed
+def _reused(previous: Record | None, cell: CellSpec, spec: GridSpec) -> Record | None:
+    """``previous`` when it is the cell done under ``cell``'s spec (re-scored from its
+    codes when only the metric protocol differs), or None when the cell must train."""
+    if previous is None or spec.force or previous["config_hash"] != cell.config_hash:
+        return None
+    path = cell.key.paths(spec.out)[0]
+    if previous["status"] != "ok":
+        return None if spec.retry_failed else previous
+    if MetricProtocol.from_dict(previous["protocol"]) == cell.protocol:
+        log.info("skip %s (done)", path)
+        return previous
+    arrays, problem = rescore.verified_codes(path, previous)
+    if arrays is None:
+        log.info("%s: %s; the cell trains again for the new metric options", path, problem)
+        return None
+    with _writing(path):
+        rescore.rescore_record(path, previous, arrays, cell.protocol)
+    log.info("re-scored %s from its codes under the new metric options", path)
+    return previous

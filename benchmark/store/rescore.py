@@ -1,17 +1,17 @@
 """Re-score finished cells from their stored codes, without retraining.
 
-After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), every
-record's metrics and code health (:mod:`cmhbench.health`) are recomputed from its
-``.npz`` under the record's own protocol (zero-relevant policy, K lists), the native
-retrieval protocol's codes too where the record has them, and the
-record is rewritten atomically with the new metrics version and the matching
-configuration hash, so a later ``cmhbench run`` still treats the cell as done.
+After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), or when
+other metric options are wanted (K lists, zero-relevant policy), a record's metrics
+and code health (:mod:`cmhbench.health`) are recomputed from its ``.npz``, the
+native retrieval protocol's codes too where the record has them, and the record is
+rewritten atomically with its new metric protocol. The metric protocol is not part
+of the configuration hash, so a later ``cmhbench run`` still treats the cell as done.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +20,10 @@ from cmhbench import health, metrics
 from cmhbench.arrays import read_npz
 from cmhbench.errors import CmhbenchError
 from cmhbench.health import CodeHealth
-from cmhbench.metrics import DirectionMetrics
+from cmhbench.metrics import DirectionMetrics, ZeroRelevantPolicy
 from cmhbench.protocols import protocol_keys
 from cmhbench.store import records
-from cmhbench.store.schema import CellSpec, MetricProtocol, Record
+from cmhbench.store.schema import MetricProtocol, Record
 
 
 @dataclass
@@ -36,8 +36,30 @@ class RescoreReport:
     largest_map_change: float = 0.0
 
 
-def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
-    """Re-score every ``ok`` record under ``folder`` from its codes file.
+@dataclass(frozen=True)
+class MetricOptions:
+    """Metric options that replace a record's own when it is re-scored (None keeps
+    the record's)."""
+
+    zero_relevant: ZeroRelevantPolicy | None = None
+    map_k: tuple[int, ...] | None = None
+    topk: tuple[int, ...] | None = None
+
+    def applied_to(self, protocol: MetricProtocol) -> MetricProtocol:
+        """``protocol`` with these options and the current metric code's version."""
+        return MetricProtocol(
+            metrics_version=metrics.METRICS_VERSION,
+            zero_relevant=self.zero_relevant or protocol.zero_relevant,
+            map_k=protocol.map_k if self.map_k is None else self.map_k,
+            topk=protocol.topk if self.topk is None else self.topk,
+        )
+
+
+def rescore_folder(
+    folder: Path, device: str | None = None, options: MetricOptions | None = None
+) -> RescoreReport:
+    """Re-score every ``ok`` record under ``folder`` from its codes file, under its
+    own metric protocol with ``options`` applied.
 
     Raises:
         CmhbenchError: the folder is missing or holds no record.
@@ -54,12 +76,15 @@ def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
         if record["status"] != "ok" or record["metrics"] is None:
             report.skipped.append((path, f"status {record['status']}"))
             continue
-        arrays, problem = _verified_codes(path, record)
+        arrays, problem = verified_codes(path, record)
         if arrays is None:
             report.skipped.append((path, problem))
             continue
         before = record["metrics"]
-        rescore_record(path, record, arrays, device)
+        protocol = (options or MetricOptions()).applied_to(
+            MetricProtocol.from_dict(record["protocol"])
+        )
+        rescore_record(path, record, arrays, protocol, device)
         for direction, after in (record["metrics"] or {}).items():
             change = abs(_map(after) - _map(before[direction]))
             report.largest_map_change = max(report.largest_map_change, change)
@@ -68,29 +93,24 @@ def rescore_folder(folder: Path, device: str | None = None) -> RescoreReport:
 
 
 def rescore_record(
-    path: Path, record: Record, arrays: dict[str, np.ndarray], device: str | None = None
+    path: Path,
+    record: Record,
+    arrays: dict[str, np.ndarray],
+    protocol: MetricProtocol,
+    device: str | None = None,
 ) -> None:
     """Recompute ``record``'s metrics and code health from its codes (``arrays``) under
-    its own protocol with the current code, for the suite's codes and, where the
+    the metric ``protocol`` with the current code, for the suite's codes and, where the
     record has them, the native protocol's, and rewrite it at ``path`` (in the current
     schema)."""
-    spec = CellSpec.from_record(record)
     labels = arrays["query_labels"], arrays["retrieval_labels"]
-    record["metrics"], record["code_health"] = score_codes(
-        {key: arrays[stored] for key, stored in protocol_keys("suite").items()},
-        *labels,
-        spec.protocol,
-        device,
-    )
+    codes = {key: arrays[stored] for key, stored in protocol_keys("suite").items()}
+    record["metrics"], record["code_health"] = score_codes(codes, *labels, protocol, device)
     native = record.get("native")
     if native is not None and "metrics" in native:
-        keys = protocol_keys("native")
-        native["metrics"], native["code_health"] = score_codes(
-            {key: arrays[stored] for key, stored in keys.items()}, *labels, spec.protocol, device
-        )
-    spec = replace(spec, protocol=replace(spec.protocol, metrics_version=metrics.METRICS_VERSION))
-    record["protocol"] = spec.protocol.as_dict()
-    record["config_hash"] = spec.config_hash
+        codes = {key: arrays[stored] for key, stored in protocol_keys("native").items()}
+        native["metrics"], native["code_health"] = score_codes(codes, *labels, protocol, device)
+    record["protocol"] = protocol.as_dict()
     records.write_record(path, record)
 
 
@@ -119,7 +139,7 @@ def _map(scores: DirectionMetrics) -> float:
     return scores["map"] or 0.0
 
 
-def _verified_codes(path: Path, record: Record) -> tuple[dict[str, np.ndarray] | None, str]:
+def verified_codes(path: Path, record: Record) -> tuple[dict[str, np.ndarray] | None, str]:
     """The record's codes, read once and checked against its SHA-256, or None and why
     they cannot be used."""
     codes = record.get("codes")

@@ -3,11 +3,14 @@
 * :class:`CellKey` names a cell (dataset, method, bits, seed): where its files live.
 * :class:`CellSpec` is everything that decides a cell's result: the key, the method's
   version and resolved hyper-parameters, whether it trains with labels, the data's
-  fingerprint, the metric protocol and the method's native retrieval protocol
-  (:mod:`cmhbench.protocols`), whose codes the cell stores beside the suite's. Its
-  hash is the record's ``config_hash``; a rerun skips a cell whose record has the
-  hash the grid wants. The runner builds the spec of each cell; a record gives its
-  stored spec back (:meth:`CellSpec.from_record`).
+  fingerprint (arrays and split), the method's native retrieval protocol
+  (:mod:`cmhbench.protocols`), whose codes the cell stores beside the suite's, and
+  the metric protocol its metrics were scored under. The hash of what decides the
+  codes (:meth:`CellSpec.identity`: all of it but the metric protocol) is the
+  record's ``config_hash``; a rerun skips a cell whose record has the hash the grid
+  wants, and re-scores its stored codes when only the metric protocol differs. The
+  runner builds the spec of each cell; a record gives its stored spec back
+  (:meth:`CellSpec.from_record`).
 * :class:`Record` is the JSON record, typed. ``schema_version`` says which layout a
   file has; :func:`migrate` brings an older one up to date when it is read, so a
   change of layout does not make finished cells run again (except where the older
@@ -33,7 +36,7 @@ from cmhbench.protocols import NativeKind
 #: store native codes (schema 3): their older records have no native codes.
 NATIVE_BEFORE_SCHEMA_3 = frozenset({"dlfh", "mtfh", "lssh", "fomh"})
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 Status = Literal["ok", "failed", "timeout"]
 
 
@@ -85,7 +88,9 @@ class MetricProtocol:
 
 @dataclass(frozen=True)
 class CellSpec:
-    """Everything that decides one cell's result; its hash is the config hash.
+    """Everything that decides one cell's result. The hash of its codes' part
+    (:meth:`identity`) is the config hash; ``protocol`` says how the metrics were
+    scored, which the stored codes can change without training.
 
     ``native`` enters the hash only when it is not 'suite', so the cells of methods
     that score natively as the suite does kept their hashes when it was added.
@@ -107,7 +112,7 @@ class CellSpec:
         return CellKey(self.dataset, self.method, self.bits, self.seed)
 
     def identity(self) -> dict[str, Any]:
-        """The hashed content, as plain JSON values."""
+        """What decides the cell's codes, as plain JSON values: the hashed content."""
         native = {} if self.native == "suite" else {"native": self.native}
         return {
             **native,
@@ -119,7 +124,6 @@ class CellSpec:
             "seed": self.seed,
             "config": self.config,
             "supervised": self.supervised,
-            "protocol": self.protocol.as_dict(),
         }
 
     @functools.cached_property
@@ -264,7 +268,9 @@ def migrate(stored: dict[str, Any]) -> Record | None:
     else changed. Version 2 to 3: records gained ``native``; an older record's native
     protocol is the suite's, except for the methods of
     :data:`NATIVE_BEFORE_SCHEMA_3`, whose native codes it lacks (``native`` None: the
-    cell trains again when its grid runs, and native tables leave it out).
+    cell trains again when its grid runs, and native tables leave it out). Version 3
+    to 4: the metric protocol left the config hash (it is scoring, not training), so
+    the hash is recomputed; the record keeps its protocol and metrics.
     """
     version = stored.get("schema_version")
     if version == 1:
@@ -276,6 +282,10 @@ def migrate(stored: dict[str, Any]) -> Record | None:
         lacking = stored["method"] in NATIVE_BEFORE_SCHEMA_3
         stored = {**stored, "schema_version": 3, "native": None if lacking else {"kind": "suite"}}
         version = 3
+    if version == 3:
+        stored = {**stored, "schema_version": 4}
+        stored["config_hash"] = CellSpec.from_record(stored).config_hash  # type: ignore[arg-type]
+        version = 4
     if version != SCHEMA_VERSION:
         return None
     return stored  # type: ignore[return-value]
