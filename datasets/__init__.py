@@ -64,11 +64,18 @@ def dataset_key(spec: str) -> str:
     return Path(spec).stem if is_data_file(spec) else parse_dataset_spec(spec)[0]
 
 
-def dataset_folder(spec: str) -> str:
+def dataset_folder(spec: str, data_seed: int = 0) -> str:
     """The results folder of a ``--datasets`` item: its loader's name, which spells out
-    the options (``uci-mfeat:image=fac:text=kar`` -> ``uci-mfeat-fac-kar``); nothing is
-    read."""
-    return dataset_loader(spec).name
+    the options (``uci-mfeat:image=fac:text=kar`` -> ``uci-mfeat-fac-kar``), and the
+    data seed where it is not 0 (:func:`seeded_name`); nothing is read."""
+    return seeded_name(dataset_loader(spec).name, data_seed)
+
+
+def seeded_name(name: str, data_seed: int) -> str:
+    """The name records and results folders give data made with ``data_seed``: the
+    data's name, with ``-dataseed<N>`` where N is not 0, so that runs on data of
+    another seed never overwrite the default's records."""
+    return name if data_seed == 0 else f"{name}-dataseed{data_seed}"
 
 
 def dataset_options(loader_class: type[Dataset]) -> dict[str, Any]:

@@ -242,3 +242,28 @@ def test_latex_compiles_and_fits_the_page(layout, tmp_path):
     )
     assert result.returncode == 0, result.stdout[-2000:]
     assert "Overfull \\hbox" not in result.stdout, result.stdout[-2000:]
+
+
+def test_records_that_differ_in_more_than_the_seed_get_a_row_each_named_by_the_difference():
+    items = [record("triplet", 16, 0, 0.5, 0.4), record("triplet", 16, 1, 0.7, 0.6)]
+    items.append(record("triplet", 16, 2, 0.7, 0.6))
+    for item, epochs in zip(items, (2, 4, 4), strict=True):
+        item["config"] = {"epochs": epochs, "margin": 0.2}
+    items.append(record("cvh", 16, 0, 0.3, 0.3))
+    items.append(record("cvh", 16, 1, 0.3, 0.3))
+    items[-2]["method_version"], items[-1]["method_version"] = 1, 2
+    text = render(build_table(records_frame(items), parse_metric("map")), "markdown")
+    assert "Triplet (epochs=2)" in text and "Triplet (epochs=4)" in text
+    assert "CVH (version=1)" in text and "CVH (version=2)" in text
+    table = build_table(records_frame(items), parse_metric("map"), methods=["triplet"])
+    rows = {key[1]: row for key, row in table.mean.iterrows()}
+    assert rows["triplet (epochs=2)"].iloc[0] == pytest.approx(0.5)
+    assert rows["triplet (epochs=4)"].iloc[0] == pytest.approx(0.7)  # never the 0.63 mean
+    assert table.seeds.loc[("Unsupervised", "triplet (epochs=4)", "")].iloc[0] == 2
+
+
+def test_hyper_parameters_that_follow_the_code_length_do_not_split_a_method():
+    items = [record("dlfh", bits, seed, 0.8, 0.7) for bits in (16, 32) for seed in (0, 1)]
+    for item in items:
+        item["config"] = {"num_samples": item["bits"]}
+    assert set(records_frame(items)["method"]) == {"dlfh"}

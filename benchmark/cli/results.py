@@ -197,7 +197,8 @@ def cells_command(
     dataset_names = split_names(datasets) or declared.get("datasets", [])
     states = grid_states(
         results_dir,
-        datasets=[dataset_folder(name) for name in dataset_names] or None,
+        datasets=[dataset_folder(name, declared.get("data_seed", 0)) for name in dataset_names]
+        or None,
         methods=split_names(methods) or declared.get("methods"),
         bits=int_list(bits, "--bits", 1, MAX_BITS) or declared.get("bits"),
         seeds=int_list(seeds, "--seeds", 0, MAX_SEED) or declared.get("seeds"),

@@ -1,12 +1,19 @@
 """Records to tidy pandas frames, the input of every table and plot: one frame of
 scalar metrics (:func:`records_frame`) and one of precision-recall points
 (:func:`pr_frame`), each under one retrieval protocol (:mod:`cmhbench.protocols`), so
-that no table or plot mixes the two."""
+that no table or plot mixes the two.
+
+A frame's ``method`` column names the run a row belongs to: the method, followed by
+what sets its records apart from the method's other records on the same dataset at
+the same code length, in anything but the seed (``triplet (epochs=4)``; see
+:func:`run_names`), so that tables and figures average over seeds only and never over
+unlike runs. ``method_name`` is the registered method.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -63,6 +70,68 @@ def under_protocol(records: Iterable[Record], protocol: Protocol) -> list[Record
     return found
 
 
+def run_names(records: Sequence[Record]) -> list[str]:
+    """Each record's run name: its method, with ``(key=value, ...)`` for whatever
+    differs between the method's records of one dataset and code length other than
+    the seed: hyper-parameters, the method's version, the data (fingerprint) and the
+    metric code's version. The method alone where only seeds differ."""
+    described = [_run_description(record) for record in records]
+    varying = _varying_keys(records, described)
+    names = []
+    for record, description in zip(records, described, strict=True):
+        keys = varying[(record["dataset"], record["method"])]
+        detail = ", ".join(f"{key}={description.get(key, '-')}" for key in keys)
+        names.append(f"{record['method']} ({detail})" if detail else record["method"])
+    return names
+
+
+def _run_description(record: Record) -> dict[str, str]:
+    """What a record's run is, besides its dataset, method, code length and seed."""
+    return {
+        **{key: _short(value) for key, value in (record.get("config") or {}).items()},
+        "version": str(record.get("method_version")),
+        "data": str((record.get("data") or {}).get("fingerprint", ""))[:8],
+        "metrics": str((record.get("protocol") or {}).get("metrics_version")),
+    }
+
+
+def _varying_keys(
+    records: Sequence[Record], described: list[dict[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    """{(dataset, method): the description keys whose values differ between records of
+    one code length}, in the order descriptions list them."""
+    values: dict[tuple[str, str, int], dict[str, set[str]]] = {}
+    for record, description in zip(records, described, strict=True):
+        cell = values.setdefault((record["dataset"], record["method"], record["bits"]), {})
+        for key, value in description.items():
+            cell.setdefault(key, set()).add(value)
+    found: dict[tuple[str, str], list[str]] = {}
+    for (dataset, method, _), by_key in values.items():
+        keys = found.setdefault((dataset, method), [])
+        keys += [key for key, seen in by_key.items() if len(seen) > 1 and key not in keys]
+    return found
+
+
+def _short(value: Any) -> str:
+    """A hyper-parameter's value as a run name prints it."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def of_methods(frame: pd.DataFrame, methods: Sequence[str] | None) -> pd.DataFrame:
+    """The frame's rows of the registered ``methods`` (all rows when None)."""
+    return frame if not methods else frame[frame["method_name"].isin(methods)]
+
+
+def run_order(frame: pd.DataFrame, methods: Sequence[str] | None) -> list[str]:
+    """The frame's run names, grouped by method in the order of ``methods`` (sorted
+    names when None), each method's runs sorted."""
+    runs = dict(zip(frame["method"], frame["method_name"], strict=True))
+    order = list(methods) if methods else sorted(set(runs.values()))
+    place = {name: i for i, name in enumerate(order)}
+    chosen = [run for run, name in runs.items() if name in place]
+    return sorted(chosen, key=lambda run: (place[runs[run]], run))
+
+
 def native_kind(record: Record) -> str:
     """How the record's method scores natively ('suite' when as the suite does)."""
     return (record.get("native") or {}).get("kind", "suite")
@@ -75,10 +144,12 @@ def records_frame(records: Iterable[Record], protocol: Protocol = "suite") -> pd
     health), protocol, native (the method's native kind), direction, metric, k, value,
     n_retrieval. Failed cells keep one row with status 'failed'."""
     rows: list[dict[str, Any]] = []
-    for record in under_protocol(records, protocol):
+    scored = under_protocol(records, protocol)
+    for record, run in zip(scored, run_names(scored), strict=True):
         cell = {
             "dataset": record["dataset"],
-            "method": record["method"],
+            "method": run,
+            "method_name": record["method"],
             "bits": record["bits"],
             "seed": record["seed"],
             "status": record["status"],
@@ -106,6 +177,7 @@ def records_frame(records: Iterable[Record], protocol: Protocol = "suite") -> pd
     columns = [
         "dataset",
         "method",
+        "method_name",
         "bits",
         "seed",
         "status",
@@ -127,7 +199,8 @@ def pr_frame(records: Iterable[Record], protocol: Protocol = "suite") -> pd.Data
     """Precision-recall points by Hamming radius under ``protocol``: one row per (cell,
     direction, radius)."""
     rows = []
-    for record in under_protocol(records, protocol):
+    scored = under_protocol(records, protocol)
+    for record, run in zip(scored, run_names(scored), strict=True):
         if record["status"] != "ok" or record["metrics"] is None:
             continue
         for direction, scores in record["metrics"].items():
@@ -138,7 +211,8 @@ def pr_frame(records: Iterable[Record], protocol: Protocol = "suite") -> pd.Data
                 rows.append(
                     {
                         "dataset": record["dataset"],
-                        "method": record["method"],
+                        "method": run,
+                        "method_name": record["method"],
                         "bits": record["bits"],
                         "seed": record["seed"],
                         "protocol": protocol,

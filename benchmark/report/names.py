@@ -16,9 +16,13 @@ from cmhbench.registry import DATASETS, METHODS, Registry
 
 @cache
 def method_label(name: str) -> str:
-    """The paper's name of method ``name`` (``name`` itself when none is registered)."""
-    method = _registered(METHODS, name)
-    return (method.info.short_name if method is not None else "") or name
+    """The paper's name of method ``name`` (``name`` itself when none is registered),
+    keeping what a run name adds after it (``triplet (epochs=4)`` -> ``Triplet
+    (epochs=4)``; see :func:`cmhbench.report.frames.run_names`)."""
+    base, space, detail = name.partition(" (")
+    method = _registered(METHODS, base)
+    label = (method.info.short_name if method is not None else "") or base
+    return f"{label}{space}{detail}"
 
 
 @cache

@@ -26,7 +26,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 from matplotlib.ticker import ScalarFormatter
 
-from cmhbench.report.frames import DIRECTIONS
+from cmhbench.report.frames import DIRECTIONS, of_methods
 from cmhbench.report.names import dataset_label, method_label
 
 # seaborn's colorblind palette with its two pale entries (light pink, yellow) replaced
@@ -166,10 +166,7 @@ def _protocol(frame: pd.DataFrame) -> str:
 
 
 def _chosen(frame: pd.DataFrame, dataset: str, methods: Sequence[str] | None) -> pd.DataFrame:
-    chosen = frame[frame["dataset"] == dataset]
-    if methods:
-        chosen = chosen[chosen["method"].isin(methods)]
-    return chosen
+    return of_methods(frame[frame["dataset"] == dataset], methods)
 
 
 def _panels(

@@ -24,7 +24,7 @@ import pandas as pd
 from cmhbench.errors import CmhbenchError, suggest
 from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.protocols import Protocol
-from cmhbench.report.frames import DIRECTIONS
+from cmhbench.report.frames import DIRECTIONS, run_order
 from cmhbench.report.published import published_frame
 
 GROUPS = ("Unsupervised", "Supervised")
@@ -115,16 +115,20 @@ def select(
     bits: Sequence[int] | None = None,
 ) -> pd.DataFrame:
     """The frame's rows for ``metric`` (and failed cells), filtered; errors name what is absent."""
-    for name, wanted in (("dataset", datasets), ("method", methods), ("bits", bits)):
+    for name, column, wanted in (
+        ("dataset", "dataset", datasets),
+        ("method", "method_name", methods),
+        ("bits", "bits", bits),
+    ):
         if wanted:
-            present = set(frame[name].dropna().tolist())
+            present = set(frame[column].dropna().tolist())
             missing = [item for item in wanted if item not in present]
             if missing:
                 have = ", ".join(str(item) for item in sorted(present)) or "none"
                 raise CmhbenchError(
                     f"no records for {name} {', '.join(map(str, missing))} (have: {have})"
                 )
-            frame = frame[frame[name].isin(wanted)]
+            frame = frame[frame[column].isin(wanted)]
     chosen = frame["metric"].eq(metric.name)
     if metric.k is not None:
         chosen &= frame["k"].eq(metric.k)
@@ -183,7 +187,7 @@ def build_table(
     stats["source"] = ""
     failed = rows[rows["status"].ne("ok")]
     dataset_order = list(datasets) if datasets else sorted(rows["dataset"].unique())
-    method_order = list(methods) if methods else sorted(rows["method"].unique())
+    method_order = run_order(rows, methods)
     bit_order = sorted(int(b) for b in rows["bits"].unique())
     used_sources: list[str] = []
     if with_published:

@@ -77,9 +77,11 @@ def dataset_views(item: str, data_root: str | None, data_seed: int) -> dict[bool
 
 def describe_dataset(item: str, data_root: str | None, data_seed: int) -> dict[str, Any]:
     """The name records use and the fingerprints of both views (loads the data)."""
+    from cmhbench.datasets import seeded_name
+
     views = dataset_views(item, data_root, data_seed)
     return {
-        "name": views[False].name,
+        "name": seeded_name(views[False].name, data_seed),
         "fingerprints": {supervised: data.fingerprint() for supervised, data in views.items()},
     }
 
