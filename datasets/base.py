@@ -57,6 +57,9 @@ class Dataset(abc.ABC):
     short_name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     supervised_train_size: int | None = None  # a class default; a loader may set its own
+    #: Whether ``load`` standardises each feature column with its retrieval rows'
+    #: statistics, so a split option standardises again with its own retrieval rows.
+    standardised_on_retrieval: bool = False
 
     @property
     def name(self) -> str:

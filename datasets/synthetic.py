@@ -162,6 +162,7 @@ class SyntheticDataset(Dataset):
         "16 labels, 512-d image, 300-d text; 400 random queries, retrieval = the other "
         "2,000, 512 training pairs sampled from it"
     )
+    standardised_on_retrieval = True
 
     def __init__(
         self,

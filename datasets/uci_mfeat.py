@@ -101,6 +101,7 @@ class UCIMultipleFeatures(Dataset):
             raise CmhbenchError(f"uci-mfeat needs two different views, got {image!r} twice")
         self.image, self.text = image, text
         self.standardize = standardize
+        self.standardised_on_retrieval = standardize
         self.queries_per_class = queries_per_class
 
     @property

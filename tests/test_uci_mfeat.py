@@ -155,3 +155,21 @@ def test_per_label_sampling_takes_queries_and_training_items_label_by_label():
     assert np.bincount(classes[data.train_idx]).tolist() == [30] * 10
     assert data.retrieval_idx.size == 2000 - 70
     assert np.isin(data.train_idx, data.retrieval_idx).all()
+
+
+@pytest.mark.parametrize("option", ["per_label=7,30", "split"])
+def test_a_split_option_standardises_with_its_own_retrieval_rows_only(option, tmp_path):
+    if option == "split":
+        path = tmp_path / "mine.npz"
+        rest = np.arange(100, 2000)  # queries: the first 100 rows, all of them zeros
+        np.savez(path, train_idx=rest[:500], query_idx=np.arange(100), retrieval_idx=rest)
+        option = f"split={path}"
+    data = load_dataset(f"uci-mfeat:{option}")
+    raw = load_dataset("uci-mfeat:standardize=false")
+    for view, raw_view in ((data.image, raw.image), (data.text, raw.text)):
+        rows = raw_view[data.retrieval_idx]
+        expected = (raw_view - rows.mean(0)) / (rows.std(0) + 1e-6)
+        assert np.allclose(view, expected, atol=1e-3)
+    assert data.split["standardized_on"] == "the retrieval rows of this split"
+    raw_split = load_dataset(f"uci-mfeat:standardize=false:{option}")
+    assert np.array_equal(raw_split.image, raw.image)  # raw stays raw
