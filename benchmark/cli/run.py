@@ -62,13 +62,14 @@ def _grid_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     """Train and evaluate every method on every dataset at every code length."""
     from cmhbench.run.experiment import read_experiment
-    from cmhbench.run.grid import run_grid
+    from cmhbench.run.grid import run_grid_outcome
 
     from_file = read_experiment(config) if config is not None else {}
     spec = merged(from_file, _given(ctx, values))
     _check_registered("--methods", spec.methods)
     _check_registered("--datasets", spec.datasets)
-    results = run_grid(spec)
+    outcome = run_grid_outcome(spec)
+    results = outcome.records
     from cmhbench.health import record_collapse
     from cmhbench.report.formats import to_text
     from cmhbench.report.frames import records_frame  # pandas, after training
@@ -77,10 +78,16 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     click.echo(f"records in {spec.out} (zero_relevant={spec.zero_relevant})")
     if any(record["status"] == "ok" for record in results):
         frame = records_frame(results, spec.protocol)
-        table = build_table(
-            frame, parse_metric("map"), methods=spec.methods, degenerate=spec.degenerate
-        )
+        present = {record["method"] for record in results}
+        methods = [name for name in spec.methods if name in present]
+        table = build_table(frame, parse_metric("map"), methods=methods, degenerate=spec.degenerate)
         click.echo(to_text(table, markdown=False), nl=False)
+    if outcome.held:
+        named = [f"{k.dataset}/{k.method} {k.bits} bits seed {k.seed}" for k in outcome.held]
+        click.echo(
+            f"not in this table: {len(named)} cell(s) that another cmhbench run holds "
+            f"({', '.join(named[:5])}{', ...' if len(named) > 5 else ''}); rerun to include them"
+        )
     failed = [
         record
         for record in results

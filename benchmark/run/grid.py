@@ -38,7 +38,7 @@ from cmhbench.store.schema import CellKey, CellSpec, MetricProtocol, Record
 if TYPE_CHECKING:
     from cmhbench.run.executors import Executor
 
-__all__ = ["GridSpec", "resolve_devices", "run_grid"]
+__all__ = ["GridOutcome", "GridSpec", "resolve_devices", "run_grid", "run_grid_outcome"]
 log = logging.getLogger("cmhbench")
 
 
@@ -53,6 +53,14 @@ class _Plan:
     dataset_keys: list[str]
 
 
+@dataclass(frozen=True)
+class GridOutcome:
+    """A grid run's records in grid order, and the cells another run held."""
+
+    records: list[Record]
+    held: list[CellKey]
+
+
 def run_grid(spec: GridSpec) -> list[Record]:
     """Run (or resume) a grid; return the records of its cells in grid order (cells
     that another run holds right now are left out, with a warning).
@@ -61,6 +69,11 @@ def run_grid(spec: GridSpec) -> list[Record]:
         CmhbenchError: for bad names, ``--set`` items or devices before any
             training, and when the results folder cannot be written.
     """
+    return run_grid_outcome(spec).records
+
+
+def run_grid_outcome(spec: GridSpec) -> GridOutcome:
+    """:func:`run_grid`, also naming the cells that another run held."""
     from cmhbench.run.executors import make_executor
 
     plan = _checked(spec)
@@ -96,7 +109,7 @@ def _checked(spec: GridSpec) -> _Plan:
     return plan
 
 
-def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> list[Record]:
+def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> GridOutcome:
     """Plan the grid, then train its pending cells on ``executor``."""
     done: dict[int, Record] = {}
     pending: list[tuple[int, CellTask]] = []
@@ -143,12 +156,13 @@ def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> list[Record]:
         for path in held:
             claims.release(path)
         progress.close()
-    if len(done) < progress.total:
+    held_keys = [task.spec.key for order, task in pending if order not in done]
+    if held_keys:
         log.warning(
             "%d cell(s) are being run by another cmhbench process; rerun to include them",
-            progress.total - len(done),
+            len(held_keys),
         )
-    return [done[order] for order in sorted(done)]
+    return GridOutcome([done[order] for order in sorted(done)], held_keys)
 
 
 def resolve_devices(spec: str) -> list[str]:
