@@ -30,7 +30,7 @@ def test_new_metric_options_rescore_the_stored_codes_and_train_nothing(tmp_path,
     first = _run(tmp_path)
     codes = tmp_path / "synthetic" / "cvh" / "bits8-seed0.npz"
     stamp = codes.stat().st_mtime_ns
-    monkeypatch.setattr("cmhbench.run.executors.execute_cell", _no_training)
+    monkeypatch.setattr("cmhbench.run.executors.run_cell", _no_training)
     again = _run(tmp_path, "--map-k", "7,50", "--topk", "3", "--zero-relevant", "exclude")
     assert again["started_at"] == first["started_at"] and codes.stat().st_mtime_ns == stamp
     assert again["config_hash"] == first["config_hash"]

@@ -15,6 +15,7 @@ import os
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -27,7 +28,7 @@ from cmhbench.errors import CellTimeout, CmhbenchError
 from cmhbench.method import encode_parts
 from cmhbench.run import provenance
 from cmhbench.store.rescore import score_codes
-from cmhbench.store.schema import CellSpec, DataInfo, NativeScores, Record, new_record
+from cmhbench.store.schema import CellSpec, DataInfo, NativeScores, Record, Status, new_record
 
 log = logging.getLogger("cmhbench")
 
@@ -102,8 +103,12 @@ def supervised_view(data: CrossModalData, size: int | None, seed: int) -> CrossM
     )
 
 
-def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
+def execute_cell(
+    task: CellTask, training: Callable[[str], None] | None = None
+) -> tuple[Record, dict[str, np.ndarray] | None]:
     """Train, encode and evaluate one cell; never raises for a failing method.
+    ``training`` is called with 'start' and 'end' around the training, which ends by
+    success or error (:mod:`cmhbench.run.deadline` times training with it).
 
     Returns the record (status ``ok``, ``failed`` or ``timeout``) and, when ok, the
     arrays of its codes file.
@@ -130,13 +135,19 @@ def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
     arrays = None
     try:
         start = time.perf_counter()
-        with cell_deadline(task.timeout_s):
-            method.fit(
-                data.part("train", with_labels=method.uses_labels),
-                device=device,
-                seed=spec.seed,
-                progress=task.progress,
-            )
+        if training is not None:
+            training("start")
+        try:
+            with cell_deadline(task.timeout_s):
+                method.fit(
+                    data.part("train", with_labels=method.uses_labels),
+                    device=device,
+                    seed=spec.seed,
+                    progress=task.progress,
+                )
+        finally:
+            if training is not None:
+                training("end")
         timings["fit_s"] = time.perf_counter() - start
         threads["fit_end"] = provenance.thread_counts()
         start = time.perf_counter()
@@ -205,11 +216,14 @@ def execute_cell(task: CellTask) -> tuple[Record, dict[str, np.ndarray] | None]:
     return record, arrays
 
 
-def unfinished_cell_record(task: CellTask, error_type: str, message: str) -> Record:
-    """The record of a cell that never returned a result (its worker died)."""
+def unfinished_cell_record(
+    task: CellTask, error_type: str, message: str, status: Status = "failed"
+) -> Record:
+    """The record of a cell that never returned a result (its worker died, or it was
+    ended at its deadline)."""
     return new_record(
         task.spec,
-        status="failed",
+        status=status,
         data={},
         error={"type": error_type, "message": message, "traceback": ""},
         finished_at=_now(),

@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from cmhbench.errors import CmhbenchError
-from cmhbench.run.cell import CellTask, describe_dataset, execute_cell, unfinished_cell_record
+from cmhbench.run.cell import CellTask, describe_dataset, unfinished_cell_record
+from cmhbench.run.deadline import run_cell
 from cmhbench.store.schema import Record
 
 log = logging.getLogger("cmhbench")
@@ -38,7 +39,7 @@ class LocalExecutor:
     def run(self, tasks: Iterable[tuple[int, CellTask]]) -> Iterator[Result]:
         if self.jobs == 1:
             for order, task in tasks:
-                yield order, execute_cell(task)
+                yield order, run_cell(task)
             return
         from joblib import Parallel, delayed
 
@@ -125,7 +126,7 @@ class DaskExecutor:
             return done
 
         def submit(order: int, task: CellTask, attempt: int) -> None:
-            future = self.client.submit(execute_cell, task, pure=False)
+            future = self.client.submit(run_cell, task, pure=False)
             with lock:
                 running.add(future)
             future.add_done_callback(fetch(order, task, attempt))
@@ -171,7 +172,7 @@ def make_executor(jobs: int, cluster: str | None) -> Executor:
 
 
 def _positioned(order: int, task: CellTask) -> Result:
-    return order, execute_cell(task)
+    return order, run_cell(task)
 
 
 def _local_workers(address: str) -> int:
