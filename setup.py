@@ -41,6 +41,7 @@ setup(
         "jinja2>=3.1",  # pandas Styler.to_latex
         "click>=8.1",
         "joblib>=1.3",
+        "filelock>=3.12",  # claims: one lock per results folder for taking stale claims over
         "tqdm>=4.66",
         "threadpoolctl>=3.1",  # BLAS/OpenMP thread counts in records
         "numba>=0.59",

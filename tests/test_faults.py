@@ -15,7 +15,7 @@ from conftest import FAST_TRIPLET, assert_same_cell, cmhbench_command
 from joblib.externals.loky import get_reusable_executor
 
 from cmhbench.cli import cli
-from cmhbench.run import claims
+from cmhbench.store import claims
 from cmhbench.store.records import read_record, write_record
 
 BITS = "8,16,24,32,40,48"

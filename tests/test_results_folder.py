@@ -12,9 +12,8 @@ from result_records import record, write
 
 from cmhbench.cli import cli
 from cmhbench.errors import CmhbenchError
-from cmhbench.run import claims
 from cmhbench.run.experiment import read_experiment
-from cmhbench.store import records
+from cmhbench.store import claims, records
 from cmhbench.store.schema import CellSpec
 
 

@@ -8,7 +8,7 @@ from cmhbench.cli import cli
 
 
 def test_a_run_exits_0_when_another_run_holds_every_cell_of_one_method(tmp_path):
-    from cmhbench.run import claims
+    from cmhbench.store import claims
 
     held = tmp_path / "synthetic" / "cvh" / "bits8-seed0.json"
     assert claims.try_claim(held)  # as another run would

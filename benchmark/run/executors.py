@@ -1,14 +1,19 @@
-"""Where cells run: in this process, in joblib workers, or on a dask.distributed cluster.
+"""Where cells run: in this process, in joblib's loky worker processes, or on a
+dask.distributed cluster.
 
-Every executor takes the claimed cells lazily (so a cell is claimed only when a
-worker is about to take it) and yields each result as it finishes; the runner
-writes it. Data is described (loaded) where the cells will run: a cluster's
-workers read their own data root, so the client needs no data files.
+Every executor takes the claimed cells lazily, in the calling (main) thread, and
+only as workers become free (at most ``jobs`` cells in flight locally, twice the
+workers on a cluster), and yields each result as it finishes; the runner writes
+it. A cell whose worker process dies is submitted once more, then recorded as
+failed while the rest of the grid goes on. Data is described (loaded) where the
+cells will run: a cluster's workers read their own data root, so the client needs
+no data files.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -23,15 +28,27 @@ from cmhbench.run.deadline import run_cell
 from cmhbench.store.schema import Record
 
 log = logging.getLogger("cmhbench")
+#: The thread-count variables that joblib sets in its workers (its loky backend).
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMBA_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 Result = tuple[int, tuple[Record, dict[str, np.ndarray] | None]]  # position, (record, codes)
 
 
 class LocalExecutor:
-    """This process (``jobs == 1``) or ``jobs`` joblib (loky) worker processes."""
+    """This process (``jobs == 1``) or ``jobs`` loky worker processes (joblib's
+    reusable executor), whose BLAS and OpenMP pools get ``cores // jobs`` threads each
+    unless the environment sets them, as under joblib."""
 
-    def __init__(self, jobs: int):
-        self.jobs = jobs
+    def __init__(self, jobs: int, retries: int = 1):
+        self.jobs, self.retries = jobs, retries
 
     def describe(self, item: str, data_root: str | None, data_seed: int) -> dict[str, Any]:
         return describe_dataset(item, data_root, data_seed)
@@ -41,13 +58,55 @@ class LocalExecutor:
             for order, task in tasks:
                 yield order, run_cell(task)
             return
-        from joblib import Parallel, delayed
+        from collections import deque
+        from concurrent.futures import FIRST_COMPLETED, Future, wait
 
-        parallel = Parallel(n_jobs=self.jobs, return_as="generator_unordered")
-        yield from parallel(delayed(_positioned)(order, task) for order, task in tasks)
+        from joblib.externals.loky.process_executor import BrokenProcessPool
+
+        waiting = iter(tasks)
+        running: dict[Future, tuple[int, CellTask, int]] = {}
+        # A dead worker breaks the whole pool, so it cannot say which cell killed it:
+        # the cells in flight run again one at a time, where a death is the cell's own.
+        suspects: deque[tuple[int, CellTask, int]] = deque()
+
+        def submit(order: int, task: CellTask, attempt: int) -> None:
+            running[self._executor().submit(run_cell, task)] = (order, task, attempt)
+
+        while True:
+            if suspects:
+                if not running:
+                    submit(*suspects.popleft())
+            else:
+                for order, task in islice(waiting, self.jobs - len(running)):
+                    submit(order, task, 1)
+            if not running:
+                return
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                order, task, attempt = running.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:  # loky starts new workers
+                    if attempt <= self.retries:
+                        log.warning(
+                            "worker lost on %s %d bits; retrying", task.spec.method, task.spec.bits
+                        )
+                        suspects.append((order, task, attempt + 1))
+                        continue
+                    message = f"the worker training this cell died ({attempt} attempts)"
+                    outcome = unfinished_cell_record(task, type(exc).__name__, message), None
+                yield order, outcome
+
+    def _executor(self) -> Any:
+        """joblib's reusable loky executor (a new one after a worker died)."""
+        from joblib.externals.loky import cpu_count, get_reusable_executor
+
+        threads = str(max(cpu_count() // self.jobs, 1))
+        env = {name: os.environ.get(name, threads) for name in THREAD_VARIABLES}
+        return get_reusable_executor(max_workers=self.jobs, env=env)
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Nothing to release (the reusable executor's idle workers time out)."""
 
 
 class DaskExecutor:
@@ -169,10 +228,6 @@ def make_executor(jobs: int, cluster: str | None) -> Executor:
     if cluster:
         return DaskExecutor(cluster)
     return LocalExecutor(jobs)
-
-
-def _positioned(order: int, task: CellTask) -> Result:
-    return order, run_cell(task)
 
 
 def _local_workers(address: str) -> int:

@@ -5,7 +5,7 @@ cell's :class:`~cmhbench.store.schema.CellSpec`, skips cells already done under 
 same spec (so a killed run resumes where it stopped), re-scores the stored codes of
 cells done under other metric options (K lists, zero-relevant policy) instead of
 training them again, claims each remaining cell
-(:mod:`cmhbench.run.claims`, so two runs on one folder never train the same cell) and
+(:mod:`cmhbench.store.claims`, so two runs on one folder never train the same cell) and
 hands it to :func:`cmhbench.run.cell.execute_cell`, in this process, in joblib
 workers or on a dask cluster. Records and codes are written here, atomically, as
 cells finish. A cell that raises is recorded as ``failed`` (or ``timeout``) with its
@@ -28,11 +28,10 @@ from cmhbench import health, metrics
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, resolve_overrides
 from cmhbench.progress import on_terminal
-from cmhbench.run import claims
 from cmhbench.run.cell import CellTask
 from cmhbench.run.config import GridSpec
 from cmhbench.run.progress import GridProgress
-from cmhbench.store import records, rescore
+from cmhbench.store import claims, records, rescore
 from cmhbench.store.schema import CellKey, CellSpec, MetricProtocol, Record
 
 if TYPE_CHECKING:
@@ -148,10 +147,11 @@ def _run(spec: GridSpec, plan: _Plan, executor: Executor) -> GridOutcome:
     progress = GridProgress(total=len(done) + len(pending), done=len(done), enabled=spec.progress)
     held: set[Path] = set()
     try:
-        for order, (record, arrays) in executor.run(_claimed(pending, spec, done, held)):
-            _save(spec.out, record, arrays, held)
-            done[order] = record
-            progress.cell_done(record)
+        with claims.Heartbeat(held):
+            for order, (record, arrays) in executor.run(_claimed(pending, spec, done, held)):
+                _save(spec.out, record, arrays, held)
+                done[order] = record
+                progress.cell_done(record)
     finally:
         for path in held:
             claims.release(path)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmhbench import health
-from cmhbench.run import claims
-from cmhbench.store import records
+from cmhbench.store import claims, records
 from cmhbench.store.schema import CellKey, Record
 
 STATES = ("done", "degenerate", "failed", "unreadable", "running", "missing")
