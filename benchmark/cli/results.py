@@ -42,7 +42,7 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    from cmhbench.store.records import atomic_write_bytes
+    from cmhbench.atomic import atomic_write_bytes
 
     try:
         atomic_write_bytes(out, text.encode("utf-8"))

@@ -21,9 +21,9 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from cmhbench.atomic import atomic_write_bytes
 from cmhbench.errors import CmhbenchError
 from cmhbench.features.images import read_image
-from cmhbench.store.records import atomic_write_bytes
 
 CHUNK = 512  # images per chunk file
 MANIFEST = "manifest.json"

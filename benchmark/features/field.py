@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from cmhbench.atomic import atomic_write_bytes
 from cmhbench.features.extract import Extraction
 from cmhbench.features.make import image_features, software_versions
 from cmhbench.features.matlab import write_matlab
@@ -27,7 +28,6 @@ from cmhbench.features.mirflickr import read_mirflickr
 from cmhbench.features.mscoco import read_mscoco
 from cmhbench.features.nus_wide import read_nus_wide
 from cmhbench.features.texts import bag_of_words, vocabulary
-from cmhbench.store.records import atomic_write_bytes
 
 FileFormat = Literal["v5", "v7.3", "hdf5"]  # MATLAB v5, MATLAB v7.3, row-major HDF5
 

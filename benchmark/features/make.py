@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from cmhbench.atomic import atomic_write_bytes
 from cmhbench.features.catalogue import get_backbone
 from cmhbench.features.extract import Extraction, extract
 from cmhbench.features.images import CROP, MEAN, RESIZE, STD
 from cmhbench.features.layouts import read_generic
 from cmhbench.features.texts import bag_of_words, vocabulary
 from cmhbench.features.weights import load_backbone
-from cmhbench.store.records import atomic_write_bytes
 
 PREPROCESSING = (
     f"RGB; shorter side resized to {RESIZE} (bilinear, PIL), centre crop {CROP}x{CROP}, "

@@ -15,36 +15,16 @@ import hashlib
 import io
 import json
 import logging
-import os
-import uuid
 from pathlib import Path
 
 import numpy as np
 
 from cmhbench.arrays import read_npz
+from cmhbench.atomic import atomic_write_bytes
 from cmhbench.errors import CmhbenchError
 from cmhbench.store.schema import Record, canonical_hash, jsonable, migrate
 
 log = logging.getLogger("cmhbench")
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so that readers see the old file or the new one.
-
-    The temporary file sits in the same folder (so the rename is atomic) and is
-    created with the user's umask, like any other file.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_record(path: Path, record: Record) -> None:
