@@ -134,14 +134,14 @@ def describe(health: CodeHealth, bits: int) -> str:
     return "; ".join(parts)
 
 
-def is_collapsed(record: Mapping[str, Any]) -> bool:
+def is_degenerate_record(record: Mapping[str, Any]) -> bool:
     """Whether a finished record's codes break the rule (False for an unfinished record
     or one made before code health)."""
     found = record.get("code_health")
     return record.get("status") == "ok" and bool(found and found["degenerate"])
 
 
-def record_collapse(record: Mapping[str, Any]) -> str:
+def degenerate_description(record: Mapping[str, Any]) -> str:
     """A finished record's degenerate code sets in words (:func:`describe`); '' when
-    :func:`is_collapsed` says no."""
-    return describe(record["code_health"], record["bits"]) if is_collapsed(record) else ""
+    :func:`is_degenerate_record` says no."""
+    return describe(record["code_health"], record["bits"]) if is_degenerate_record(record) else ""

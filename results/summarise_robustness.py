@@ -19,7 +19,7 @@ from tabulate import tabulate
 
 from cmhbench import read_records
 from cmhbench.datasets import dataset_folder
-from cmhbench.health import RULE, is_collapsed
+from cmhbench.health import RULE, is_degenerate_record
 from cmhbench.report.names import method_label
 from cmhbench.run.experiment import read_experiment
 from cmhbench.store.status import grid_states
@@ -41,7 +41,7 @@ def value(record: dict, direction: str) -> str:
     if record["status"] != "ok":
         return "failed"
     text = f"{record['metrics'][direction]['map']:.3f}"
-    return text + ("!" if is_collapsed(record) else "")
+    return text + ("!" if is_degenerate_record(record) else "")
 
 
 def page(name: str = "robustness") -> str:
@@ -81,7 +81,7 @@ def page(name: str = "robustness") -> str:
         table = tabulate(rows, headers, tablefmt="github", disable_numparse=True)
         lines += ["", f"## mAP@all, {title}", "", table]
     lines += ["", "## Degenerate codes", ""]
-    collapsed = [r for r in found if is_collapsed(r)]
+    collapsed = [r for r in found if is_degenerate_record(r)]
     if not collapsed:
         lines.append("None: every finished cell has healthy codes in both modalities.")
     else:

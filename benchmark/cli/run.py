@@ -70,7 +70,7 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     _check_registered("--datasets", spec.datasets)
     outcome = run_grid_outcome(spec)
     results = outcome.records
-    from cmhbench.health import record_collapse
+    from cmhbench.health import degenerate_description, is_degenerate_record
     from cmhbench.report.formats import to_text
     from cmhbench.report.frames import records_frame  # pandas, after training
     from cmhbench.report.tables import build_table, parse_metric
@@ -91,10 +91,10 @@ def run_command(ctx: click.Context, config: Path | None, **values: Any) -> None:
     failed = [
         record
         for record in results
-        if record["status"] != "ok" or (spec.degenerate == "fail" and record_collapse(record))
+        if record["status"] != "ok" or (spec.degenerate == "fail" and is_degenerate_record(record))
     ]
     for record in failed:
-        message = record["error"]["message"] if record["error"] else record_collapse(record)
+        message = record["error"]["message"] if record["error"] else degenerate_description(record)
         state = "degenerate" if record["status"] == "ok" else record["status"]
         click.echo(
             f"{state}: {record['dataset']}/{record['method']} {record['bits']} bits "

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from cmhbench.health import is_collapsed
+from cmhbench.health import is_degenerate_record
 from cmhbench.protocols import Protocol
 from cmhbench.store.schema import Record
 
@@ -155,7 +155,7 @@ def records_frame(records: Iterable[Record], protocol: Protocol = "suite") -> pd
             "status": record["status"],
             "supervised": record.get("supervised", False),
             "zero_relevant": (record.get("protocol") or {}).get("zero_relevant"),
-            "degenerate": is_collapsed(record),
+            "degenerate": is_degenerate_record(record),
             "protocol": protocol,
             "native": native_kind(record),
         }

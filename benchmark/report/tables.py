@@ -203,7 +203,7 @@ def build_table(
     std = mean.copy()
     seeds = pd.DataFrame(0, index=index, columns=columns)
     failures = seeds.copy()
-    collapsed = seeds.copy()
+    degenerate_seeds = seeds.copy()
     for item in failed.itertuples(index=False):
         for direction in DIRECTIONS:
             failures.at[
@@ -216,7 +216,7 @@ def build_table(
         mean.at[row, column] = item.mean
         std.at[row, column] = item.std
         seeds.at[row, column] = item.count
-        collapsed.at[row, column] = item.degenerate
+        degenerate_seeds.at[row, column] = item.degenerate
     rank = _rank(mean.round(precision), measured=[key[2] == "" for key in row_keys])
     protocol = _protocol(rows)
     native = {}
@@ -228,7 +228,7 @@ def build_table(
         std,
         seeds,
         failures,
-        collapsed,
+        degenerate_seeds,
         rank,
         metric,
         precision,

@@ -244,8 +244,8 @@ def _save(out: Path, record: Record, arrays: dict[str, np.ndarray] | None, held:
 
 def _warn_if_degenerate(path: Path, record: Record) -> None:
     """One warning line for a finished cell whose codes collapsed (cmhbench.health)."""
-    collapse = health.record_collapse(record)
-    if not collapse:
+    degenerate = health.degenerate_description(record)
+    if not degenerate:
         return
     found = record["code_health"]
     scores = record["metrics"] or {}
@@ -253,7 +253,7 @@ def _warn_if_degenerate(path: Path, record: Record) -> None:
     log.warning(
         "%s: degenerate codes (%s); mAP@all %s, constant codes score %.3f here",
         path,
-        collapse,
+        degenerate,
         maps,
         found["constant_map"] if found["constant_map"] is not None else float("nan"),
     )

@@ -71,8 +71,8 @@ def grid_states(
 def _finished(key: CellKey, record: Record) -> CellState:
     """'degenerate' (with the collapsed sets) when the codes broke the health rule,
     else 'done'."""
-    collapse = health.record_collapse(record)
-    return CellState(*key, "degenerate", collapse) if collapse else CellState(*key, "done")
+    degenerate = health.degenerate_description(record)
+    return CellState(*key, "degenerate", degenerate) if degenerate else CellState(*key, "done")
 
 
 def _unfinished(folder: Path, key: CellKey) -> CellState:
