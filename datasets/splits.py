@@ -151,11 +151,14 @@ class WithSplit(Dataset):
 
 
 def _positive_ints(value: str, count: int, option: str) -> list[int]:
+    """``count`` positive integers, comma-separated (the run options' parser)."""
+    from cmhbench.values import parse_ints
+
     try:
-        numbers = [int(part) for part in value.split(",")]
-    except ValueError:
+        numbers = parse_ints(value, 1, 10**9)
+    except CmhbenchError:
         numbers = []
-    if len(numbers) != count or min(numbers) < 1:
+    if len(numbers) != count:
         form = "N" if count == 1 else "Q,T"
         raise CmhbenchError(
             f"dataset option {option} must be {form} (positive integers), got {value!r}"

@@ -9,7 +9,7 @@ import click
 
 from cmhbench.errors import CmhbenchError
 from cmhbench.protocols import PROTOCOLS
-from cmhbench.run.config import parse_ints
+from cmhbench.values import parse_ints
 
 
 def int_list(value: str | None, option: str, low: int, high: int) -> list[int]:

@@ -14,7 +14,8 @@ from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 if TYPE_CHECKING:
     from cmhbench.protocols import Protocol
     from cmhbench.store.schema import Record
-from cmhbench.run.config import MAX_BITS, MAX_SEED, split_names
+from cmhbench.run.config import MAX_BITS, MAX_SEED
+from cmhbench.values import split_names
 
 RESULTS_DIR = click.argument(
     "results_dir",

@@ -22,6 +22,7 @@ from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.method import CODE_LENGTHS
 from cmhbench.metrics import DEFAULT_MAP_K, DEFAULT_TOPK, ZeroRelevantPolicy
 from cmhbench.protocols import PROTOCOLS, Protocol
+from cmhbench.values import check_range, parse_ints, split_names
 
 Kind = Literal["names", "ints", "integer", "seconds", "text", "choice", "path", "flag", "set"]
 MAX_BITS = 4096
@@ -108,9 +109,10 @@ class Option:
         raise OptionError(self, f"{self.file_key} cannot be set in an experiment file")
 
     def checked_ints(self, values: list[int]) -> list[int]:
-        bad = [n for n in values if not self.low <= n <= self.high]
-        if bad:
-            raise OptionError(self, f"values must be in [{self.low}, {self.high}], got {bad}")
+        try:
+            check_range(values, self.low, self.high)
+        except CmhbenchError as exc:
+            raise OptionError(self, str(exc)) from None
         if not values:
             raise OptionError(self, "needs at least one value")
         return values
@@ -305,22 +307,6 @@ def merged(from_file: Mapping[str, Any], given: Mapping[str, Any]) -> GridSpec:
     return GridSpec(**values)
 
 
-def split_names(text: str | None) -> list[str]:
-    """The non-empty items of a comma-separated value."""
-    return [item.strip() for item in (text or "").split(",") if item.strip()]
-
-
-def parse_ints(text: str | None, low: int, high: int) -> list[int]:
-    """The integers of a comma-separated value, each in [low, high] (may be empty).
-
-    Raises:
-        CmhbenchError: an item is not an integer or is out of range.
-    """
-    probe = Option("values", "ints", "", low=low, high=high)
-    numbers = _ints(text, probe)
-    return probe.checked_ints(numbers) if numbers else []
-
-
 def set_items(opt: Option, table: Any, prefix: str = "") -> list[str]:
     """An experiment file's ``[set]`` (with optional ``[set.METHOD]`` sub-tables) as
     ``KEY=VALUE`` items."""
@@ -342,9 +328,9 @@ def set_items(opt: Option, table: Any, prefix: str = "") -> list[str]:
 
 def _ints(text: str | None, opt: Option) -> list[int]:
     try:
-        return [int(item) for item in split_names(text)]
-    except ValueError:
-        raise OptionError(opt, f"expected comma-separated integers, got {text!r}") from None
+        return parse_ints(text, -(2**63), 2**63)
+    except CmhbenchError as exc:
+        raise OptionError(opt, str(exc)) from None
 
 
 def _number(text: str, opt: Option) -> float:
