@@ -67,6 +67,12 @@ KNOWN = {
     "(seeds 0-9: 0.503)",
     ("mtfh", "fac-kar", 16): "seed 1 collapses text->image to 0.627 under the code's partial "
     "sweeps, as on pix/fou",
+    ("mtfh", "kar-fou", 16): "seed 1 collapses text->image to 0.585 under the code's partial "
+    "sweeps, as on pix/fou",
+    ("lssh", "fac-kar", 16): "seeds 0-2 image->text 0.557, 0.561, 0.544 vs one fixed-start "
+    "Octave run at 0.583 (16 bits moves LSSH by 0.03 with the start)",
+    ("lssh", "kar-fou", 16): "seeds 0-2 text->image 0.421, 0.406, 0.419 vs one fixed-start "
+    "Octave run at 0.394 (16 bits moves LSSH by 0.03 with the start)",
 }
 
 
