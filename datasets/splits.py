@@ -29,6 +29,7 @@ from cmhbench.data import CrossModalData, standardise
 from cmhbench.datasets.base import Dataset, DatasetLoader
 from cmhbench.datasets.npz import INDEX_KEYS
 from cmhbench.errors import CmhbenchError
+from cmhbench.values import parse_ints
 
 OPTIONS = ("split", "train_size", "per_label")
 
@@ -152,8 +153,6 @@ class WithSplit(Dataset):
 
 def _positive_ints(value: str, count: int, option: str) -> list[int]:
     """``count`` positive integers, comma-separated (the run options' parser)."""
-    from cmhbench.values import parse_ints
-
     try:
         numbers = parse_ints(value, 1, 10**9)
     except CmhbenchError:

@@ -328,7 +328,7 @@ def set_items(opt: Option, table: Any, prefix: str = "") -> list[str]:
 
 def _ints(text: str | None, opt: Option) -> list[int]:
     try:
-        return parse_ints(text, -(2**63), 2**63)
+        return parse_ints(text, opt.low, opt.high)
     except CmhbenchError as exc:
         raise OptionError(opt, str(exc)) from None
 
