@@ -10,6 +10,7 @@ from cmhbench.perf.load import load_benchmark
 from cmhbench.perf.methods import methods_benchmark
 from cmhbench.perf.metrics import eval_benchmark
 from cmhbench.perf.ucch import ucch_benchmark
+from cmhbench.perf.ugach_steps import ugach_steps_benchmark
 
 
 @click.group()
@@ -23,6 +24,7 @@ perf.add_command(load_benchmark, "load")
 perf.add_command(grid_benchmark, "grid")
 perf.add_command(methods_benchmark, "methods")
 perf.add_command(features_benchmark, "features")
+perf.add_command(ugach_steps_benchmark, "ugach-steps")
 
 if __name__ == "__main__":
     perf()
