@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cmhbench.registry import METHODS
 from cmhbench.store.schema import SCHEMA_VERSION, CellKey
 
 
@@ -46,6 +47,7 @@ def record(
         "schema_version": SCHEMA_VERSION,
         "dataset": dataset,
         "method": method,
+        "method_version": METHODS.get(method).info.version if method in METHODS.names() else 1,
         "bits": bits,
         "seed": seed,
         "supervised": supervised,

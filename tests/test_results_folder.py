@@ -12,6 +12,7 @@ from result_records import record, write
 
 from cmhbench.cli import cli
 from cmhbench.errors import CmhbenchError
+from cmhbench.registry import get_method
 from cmhbench.run.experiment import read_experiment
 from cmhbench.store import claims, records
 from cmhbench.store.schema import CellSpec
@@ -80,6 +81,17 @@ def test_cells_lists_failed_unreadable_and_missing(tmp_path):
     assert f"pid {os.getpid()}" in running and " cvh " in running
     failed = next(line for line in lines if " failed " in line)
     assert "loss diverged (nan) at epoch 3" in failed and "traceback" not in result.output
+
+
+def test_cells_made_by_an_older_method_version_are_outdated_not_done(tmp_path):
+    current = get_method("cvh").info.version
+    write(tmp_path, record("cvh", 16, 0, 0.4, 0.4))
+    write(tmp_path, {**record("cvh", 32, 0, 0.4, 0.4), "method_version": current - 1})
+    result = CliRunner().invoke(cli, ["cells", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    outdated = next(line for line in result.output.splitlines() if " outdated " in line)
+    assert " 32 " in outdated and f"made by version {current - 1}" in outdated
+    assert "2 cells: 1 done, 1 outdated, 0 failed" in result.output
 
 
 def test_cells_of_an_experiment_file_find_datasets_with_options_in_their_folders(tmp_path):

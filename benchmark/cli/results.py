@@ -174,6 +174,7 @@ def cells_command(
     show_all: bool,
 ) -> None:
     """Which cells of a grid are done, degenerate (done, but the codes collapsed),
+    outdated (made by an older version of the method: a run trains them again),
     failed, unreadable, running (claimed by a live run, named with its host and pid)
     or missing.
 
@@ -210,7 +211,8 @@ def cells_command(
         headers = ["dataset", "method", "bits", "seed", "state", "detail"]
         click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
     counts = state_counts(states)
-    shown_counts = [f"{n} {state}" for state, n in counts.items() if n or state != "degenerate"]
+    rare = ("degenerate", "outdated")  # named only when a cell is
+    shown_counts = [f"{n} {state}" for state, n in counts.items() if n or state not in rare]
     click.echo(f"{len(states)} cells: " + ", ".join(shown_counts))
 
 

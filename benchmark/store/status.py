@@ -1,6 +1,6 @@
-"""Which cells of a grid are done, degenerate (done, with collapsed codes), failed,
-unreadable, running (claimed by a run) or missing, from the records and claim files
-alone."""
+"""Which cells of a grid are done, degenerate (done, with collapsed codes), outdated
+(made by an older version of the method), failed, unreadable, running (claimed by a
+run) or missing, from the records and claim files alone."""
 
 from __future__ import annotations
 
@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmhbench import health
+from cmhbench.registry import METHODS
 from cmhbench.store import claims, records
 from cmhbench.store.schema import CellKey, Record
 
-STATES = ("done", "degenerate", "failed", "unreadable", "running", "missing")
+STATES = ("done", "degenerate", "outdated", "failed", "unreadable", "running", "missing")
 _STEM = re.compile(r"bits(\d+)-seed(\d+)")
 
 
 @dataclass(frozen=True)
 class CellState:
-    """One cell's state; ``detail`` is the error's first line for failed cells and the
-    collapsed code sets for degenerate ones."""
+    """One cell's state; ``detail`` is the error's first line for failed cells, the
+    collapsed code sets for degenerate ones and the versions for outdated ones."""
 
     dataset: str
     method: str
@@ -53,6 +54,8 @@ def grid_states(
         record = records.read_record(path)
         if record is None:
             found[key] = CellState(*key, "unreadable", f"{path} does not parse as a record")
+        elif outdated := _outdated(record):
+            found[key] = CellState(*key, "outdated", outdated)
         elif record["status"] == "ok":
             found[key] = _finished(key, record)
         else:
@@ -66,6 +69,17 @@ def grid_states(
         list(seeds) if seeds else sorted({key.seed for key in found}),
     )
     return [found.get(key) or _unfinished(folder, key) for key in map(CellKey._make, grid)]
+
+
+def _outdated(record: Record) -> str:
+    """How the record's method version differs from the registered method's ('' when it
+    does not, or when the method is not registered here): a run trains such a cell
+    again, as its configuration hash holds the version."""
+    name = record["method"]
+    if name not in METHODS.names():
+        return ""
+    made, current = record["method_version"], METHODS.get(name).info.version
+    return "" if made == current else f"made by version {made}; {name} is now version {current}"
 
 
 def _finished(key: CellKey, record: Record) -> CellState:
