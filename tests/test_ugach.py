@@ -52,13 +52,10 @@ def test_repeated_neighbours_count_once_and_membership_is_by_row():
 
 def test_triplets_pair_a_neighbour_with_a_non_neighbour():
     image, text = views()
-    params = UGACHParams(hidden=16)
-    nets = [PairNets(8, 6, params.hidden, 8, params.init_std) for _ in range(2)]
-    tensors = {"image": torch.as_tensor(image), "text": torch.as_tensor(text)}
-    training = UGACHTraining(params, 8, tensors, torch.Generator().manual_seed(0), *nets)
+    training = training_on(image, text)
     triplets = training.adversarial_triplets("i2t")
     assert len(triplets) == 2 * len(image)  # two per query
-    graph = cross_neighbours(tensors["image"], tensors["text"], 10)
+    graph = cross_neighbours(torch.as_tensor(image), torch.as_tensor(text), 10)
     assert torch.equal(training.neighbours, graph)
     positives = is_neighbour(graph[triplets[:, 0]], triplets[:, 1:2])[:, 0]
     negatives = is_neighbour(graph[triplets[:, 0]], triplets[:, 2:3])[:, 0]

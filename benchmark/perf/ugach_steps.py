@@ -22,9 +22,7 @@ ratio.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import time
-from collections.abc import Callable
 
 import click
 
@@ -77,17 +75,15 @@ def ugach_steps_benchmark(
 
     def run_pass(network: str, batch: int, per_sample: bool) -> tuple[float, torch.Tensor]:
         trial = copy.deepcopy(start_state)
-        trial.params = dataclasses.replace(params, batch_size=batch)
         nets = trial.discriminator if network == "D" else trial.generator
         before = [t.detach().clone() for t in nets.parameters()]
-        passes: dict[str, Callable[[], object]] = {
-            "D": lambda: trial.train_discriminator(
-                triplets, "i2t", trial.d_optimizer, batch, 0, per_sample=per_sample
-            ),
-            "G": lambda: trial.generator_pass(*draws, "i2t", batch, 0),
-        }
         start = time.perf_counter()
-        passes[network]()
+        if network == "D":
+            trial.train_discriminator(
+                triplets, "i2t", trial.d_optimizer, batch, 0, per_sample=per_sample
+            )
+        else:
+            trial.generator_pass(*draws, "i2t", batch, 0)
         seconds = time.perf_counter() - start
         return seconds, _movement(before, [t.detach() for t in nets.parameters()])
 
