@@ -14,7 +14,9 @@ Definitions (both directions, image->text and text->image, use the same code):
   DJSRH and DGCPN); ``zero_relevant='exclude'`` leaves such queries out of the mean
   as UCCH's code does: for mAP@all the queries with no relevant item in the retrieval
   set, and for mAP@K (as in UCCH's code) those with no relevant item among their first
-  K. Every result records which policy it used.
+  K. Every result records which policy it used. Each query's AP@all is kept
+  (``RetrievalMetrics.query_ap``, NaN for a query the policy leaves out), so paired
+  statistics over queries (:mod:`cmhbench.stats`) never need the codes again.
 * Tie-aware mAP@all: the expected AP when items at equal distance come in random
   order (McSherry & Najork, ECIR 2008), in closed form from per-distance counts.
 * Precision-recall by Hamming radius r = 0..L, micro-averaged over all
@@ -75,6 +77,7 @@ class RetrievalMetrics:
     n_retrieval: int
     queries_without_relevant: int
     zero_relevant: ZeroRelevantPolicy = "count"
+    query_ap: np.ndarray | None = None  # AP@all per query, NaN where left out of the mean
 
     def to_dict(self) -> DirectionMetrics:
         """JSON-ready: K keys as strings, NaN as None."""
@@ -224,6 +227,11 @@ def tie_aware_ap(hist: np.ndarray, rel_hist: np.ndarray) -> np.ndarray:
     return np.where(total_rel > 0, expected.sum(axis=1) / np.maximum(total_rel, 1), 0.0)
 
 
+def _per_query(values: np.ndarray, keep: np.ndarray, policy: ZeroRelevantPolicy) -> np.ndarray:
+    """``values`` with the queries ``policy`` leaves out of the mean as NaN."""
+    return np.where(keep, values, np.nan) if policy == "exclude" else values.astype(np.float64)
+
+
 def _mean(values: np.ndarray, keep: np.ndarray, policy: ZeroRelevantPolicy) -> float:
     if policy == "exclude":
         values = values[keep]
@@ -331,6 +339,7 @@ def evaluate_codes(
         n_retrieval=int(n_r),
         queries_without_relevant=int((~has_rel).sum()),
         zero_relevant=zero_relevant,
+        query_ap=_per_query(ap_all, has_rel, zero_relevant),
     )
 
 

@@ -36,7 +36,7 @@ def average_precision(relevance_in_order, k):
 def slow_metrics(q, r, ql, rl, map_k, topk, zero_relevant="count"):
     """Every metric of cmhbench.metrics, by definition."""
     n = len(r)
-    aps, ap_k = [], {k: [] for k in map_k}
+    aps, per_query, ap_k = [], [], {k: [] for k in map_k}
     prec_k = {k: [] for k in topk}
     nbits = q.shape[1]
     within = np.zeros(nbits + 1)
@@ -48,6 +48,7 @@ def slow_metrics(q, r, ql, rl, map_k, topk, zero_relevant="count"):
         ap, hits = average_precision(in_order, n)
         if hits or zero_relevant == "count":
             aps.append(ap)
+        per_query.append(ap if hits or zero_relevant == "count" else math.nan)
         for k in map_k:
             ap, hits = average_precision(in_order, k)
             if hits or zero_relevant == "count":
@@ -63,6 +64,7 @@ def slow_metrics(q, r, ql, rl, map_k, topk, zero_relevant="count"):
     recall = list(rel_within / rel_within[-1]) if rel_within[-1] else [0.0] * (nbits + 1)
     return {
         "map": float(np.mean(aps)) if aps else math.nan,
+        "query_ap": per_query,
         "map_at_k": {k: float(np.mean(v)) if v else math.nan for k, v in ap_k.items()},
         "precision_at_k": {k: float(np.mean(v)) for k, v in prec_k.items()},
         "precision": precision,

@@ -30,6 +30,7 @@ def random_problem(seed: int, n_q: int = 25, n_r: int = 70, bits: int = 5, n_lab
 
 def assert_matches_oracle(result, oracle):
     assert result.map == pytest.approx(oracle["map"], abs=1e-12, nan_ok=True)
+    assert result.query_ap == pytest.approx(oracle["query_ap"], abs=1e-12, nan_ok=True)
     for k in MAP_K:
         assert result.map_at_k[k] == pytest.approx(oracle["map_at_k"][k], abs=1e-12, nan_ok=True)
     for k in TOPK:

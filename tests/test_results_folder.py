@@ -147,4 +147,28 @@ def test_recompute_skips_records_without_matching_codes(tmp_path):
     assert f"skipped {record_path}: bits8-seed0.npz cannot be read" in result.stderr
     codes.unlink()
     result = runner.invoke(cli, ["eval", "--recompute", str(tmp_path)])
-    assert "no codes file" in result.stderr and "re-scored 0 record(s)" in result.output
+    assert (
+        "bits8-seed0.npz is missing" in result.stderr and "re-scored 0 record(s)" in result.output
+    )
+
+
+def test_a_cell_keeps_each_query_s_ap_and_recompute_gives_it_to_older_records(tmp_path):
+    runner = CliRunner()
+    run = ["run", "--methods", "dlfh", "--bits", "8", "--out", str(tmp_path), "--no-progress"]
+    assert runner.invoke(cli, run).exit_code == 0
+    path = tmp_path / "synthetic" / "dlfh" / "bits8-seed0.json"
+    stored = records.read_record(path)
+    query_ap = records.read_query_ap(path, stored)
+    assert sorted(query_ap) == ["native_i2t", "native_t2i", "suite_i2t", "suite_t2i"]
+    for key, ap in query_ap.items():
+        protocol, direction = key.split("_")
+        scores = stored["metrics"] if protocol == "suite" else stored["native"]["metrics"]
+        assert ap.dtype == "float32" and ap.shape == (stored["data"]["n_query"],)
+        assert float(ap.mean()) == pytest.approx(scores[direction]["map"], abs=1e-6)
+    older = {key: value for key, value in stored.items() if key != "query_ap"}
+    records.write_record(path, older)  # as made before per-query AP was kept
+    records.query_ap_path(path).unlink()
+    assert records.read_query_ap(path, records.read_record(path)) is None
+    assert runner.invoke(cli, ["eval", "--recompute", str(tmp_path)]).exit_code == 0
+    again = records.read_query_ap(path, records.read_record(path))
+    assert all((again[key] == query_ap[key]).all() for key in query_ap)

@@ -27,7 +27,8 @@ from cmhbench.data import CrossModalData
 from cmhbench.errors import CellTimeout, CmhbenchError
 from cmhbench.method import encode_parts
 from cmhbench.run import provenance
-from cmhbench.store.rescore import score_codes
+from cmhbench.store.records import CellArrays
+from cmhbench.store.rescore import protocol_query_ap, score_codes
 from cmhbench.store.schema import CellSpec, DataInfo, NativeScores, Record, Status, new_record
 
 log = logging.getLogger("cmhbench")
@@ -105,13 +106,13 @@ def supervised_view(data: CrossModalData, size: int | None, seed: int) -> CrossM
 
 def execute_cell(
     task: CellTask, training: Callable[[str], None] | None = None
-) -> tuple[Record, dict[str, np.ndarray] | None]:
+) -> tuple[Record, CellArrays | None]:
     """Train, encode and evaluate one cell; never raises for a failing method.
     ``training`` is called with 'start' and 'end' around the training, which ends by
     success or error (:mod:`cmhbench.run.deadline` times training with it).
 
-    Returns the record (status ``ok``, ``failed`` or ``timeout``) and, when ok, the
-    arrays of its codes file.
+    Returns the record (status ``ok``, ``failed`` or ``timeout``) and, when ok, its
+    arrays (codes and per-query AP).
     """
     from cmhbench.registry import get_method
     from cmhbench.training import cell_deadline, resolve_device
@@ -167,24 +168,29 @@ def execute_cell(
         query_labels = data.labels[data.query_idx]
         retrieval_labels = data.labels[data.retrieval_idx]
         device_for_metrics = device if device.startswith("cuda") else None
-        scores, code_health = score_codes(
+        scores, code_health, suite_ap = score_codes(
             codes, query_labels, retrieval_labels, spec.protocol, device_for_metrics
         )
+        query_ap = protocol_query_ap("suite", suite_ap)
         native_scores: NativeScores = {"kind": spec.native}
         if native:
-            native_scores["metrics"], native_scores["code_health"] = score_codes(
+            native_scores["metrics"], native_scores["code_health"], native_ap = score_codes(
                 native, query_labels, retrieval_labels, spec.protocol, device_for_metrics
             )
             native_scores["encoded_retrieval_items"] = encoded
+            query_ap.update(protocol_query_ap("native", native_ap))
         timings["eval_s"] = time.perf_counter() - start
-        arrays = {
-            **codes,
-            **{protocols.native_key(key): array for key, array in native.items()},
-            "query_labels": query_labels,
-            "retrieval_labels": retrieval_labels,
-            "query_idx": data.query_idx,
-            "retrieval_idx": data.retrieval_idx,
-        }
+        arrays = CellArrays(
+            codes={
+                **codes,
+                **{protocols.native_key(key): array for key, array in native.items()},
+                "query_labels": query_labels,
+                "retrieval_labels": retrieval_labels,
+                "query_idx": data.query_idx,
+                "retrieval_idx": data.retrieval_idx,
+            },
+            query_ap=query_ap,
+        )
         record = new_record(spec, status="ok", data=data_info, metrics=scores, finished_at=_now())
         record["code_health"] = code_health
         record["native"] = native_scores

@@ -31,12 +31,11 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
-import numpy as np
-
 from cmhbench.run.cell import CellTask, execute_cell, unfinished_cell_record
+from cmhbench.store.records import CellArrays
 from cmhbench.store.schema import Record
 
-Outcome = tuple[Record, dict[str, np.ndarray] | None]
+Outcome = tuple[Record, CellArrays | None]
 EVENTS = {"start": b"s", "end": b"e"}
 
 

@@ -20,11 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-import numpy as np
-
 from cmhbench.errors import CmhbenchError
 from cmhbench.run.cell import CellTask, describe_dataset, unfinished_cell_record
 from cmhbench.run.deadline import run_cell
+from cmhbench.store.records import CellArrays
 from cmhbench.store.schema import Record
 
 log = logging.getLogger("cmhbench")
@@ -39,7 +38,7 @@ THREAD_VARIABLES = (
     "NUMEXPR_NUM_THREADS",
 )
 
-Result = tuple[int, tuple[Record, dict[str, np.ndarray] | None]]  # position, (record, codes)
+Result = tuple[int, tuple[Record, CellArrays | None]]  # position, (record, arrays)
 
 
 class LocalExecutor:

@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from cmhbench import health, metrics
 from cmhbench.errors import CmhbenchError
 from cmhbench.method import Method, resolve_overrides
@@ -32,6 +30,7 @@ from cmhbench.run.cell import CellTask
 from cmhbench.run.config import GridSpec
 from cmhbench.run.progress import GridProgress
 from cmhbench.store import claims, records, rescore
+from cmhbench.store.records import CellArrays
 from cmhbench.store.schema import CellKey, CellSpec, MetricProtocol, Record
 
 if TYPE_CHECKING:
@@ -226,14 +225,15 @@ def _claimed(
         yield order, task
 
 
-def _save(out: Path, record: Record, arrays: dict[str, np.ndarray] | None, held: set[Path]) -> None:
-    """Write a finished cell's codes, then its record, then drop its claim."""
+def _save(out: Path, record: Record, arrays: CellArrays | None, held: set[Path]) -> None:
+    """Write a finished cell's arrays, then its record, then drop its claim."""
     key = CellKey(record["dataset"], record["method"], record["bits"], record["seed"])
     path, codes_path = key.paths(out)
     with _writing(path):
         if arrays is not None:
-            sha = records.write_codes(codes_path, arrays)
+            sha = records.write_codes(codes_path, arrays.codes)
             record["codes"] = {"file": codes_path.name, "sha256": sha}
+            records.write_query_ap(path, record, arrays.query_ap)
         records.write_record(path, record)
     if record["status"] != "ok" and record["error"] is not None:
         log.warning("%s %s: %s", path, record["status"], record["error"]["message"])

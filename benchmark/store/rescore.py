@@ -1,27 +1,25 @@
 """Re-score finished cells from their stored codes, without retraining.
 
 After a metric is added or corrected (``metrics.METRICS_VERSION`` goes up), or when
-other metric options are wanted (K lists, zero-relevant policy), a record's metrics
-and code health (:mod:`cmhbench.health`) are recomputed from its ``.npz``, the
-native retrieval protocol's codes too where the record has them, and the record is
-rewritten atomically with its new metric protocol. The metric protocol is not part
+other metric options are wanted (K lists, zero-relevant policy), a record's metrics,
+code health (:mod:`cmhbench.health`) and per-query AP are recomputed from its
+``.npz``, the native retrieval protocol's codes too where the record has them, and
+the record is rewritten atomically with its new metric protocol (records made before
+per-query AP was kept gain it this way). The metric protocol is not part
 of the configuration hash, so a later ``cmhbench run`` still treats the cell as done.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from cmhbench import health, metrics
-from cmhbench.arrays import read_npz
-from cmhbench.errors import CmhbenchError
 from cmhbench.health import CodeHealth
 from cmhbench.metrics import DirectionMetrics, ZeroRelevantPolicy
-from cmhbench.protocols import protocol_keys
+from cmhbench.protocols import Protocol, protocol_keys
 from cmhbench.store import records
 from cmhbench.store.schema import MetricProtocol, Record
 
@@ -105,12 +103,19 @@ def rescore_record(
     schema)."""
     labels = arrays["query_labels"], arrays["retrieval_labels"]
     codes = {key: arrays[stored] for key, stored in protocol_keys("suite").items()}
-    record["metrics"], record["code_health"] = score_codes(codes, *labels, protocol, device)
+    record["metrics"], record["code_health"], suite_ap = score_codes(
+        codes, *labels, protocol, device
+    )
+    query_ap = protocol_query_ap("suite", suite_ap)
     native = record.get("native")
     if native is not None and "metrics" in native:
         codes = {key: arrays[stored] for key, stored in protocol_keys("native").items()}
-        native["metrics"], native["code_health"] = score_codes(codes, *labels, protocol, device)
+        native["metrics"], native["code_health"], native_ap = score_codes(
+            codes, *labels, protocol, device
+        )
+        query_ap.update(protocol_query_ap("native", native_ap))
     record["protocol"] = protocol.as_dict()
+    records.write_query_ap(path, record, query_ap)
     records.write_record(path, record)
 
 
@@ -120,8 +125,9 @@ def score_codes(
     retrieval_labels: np.ndarray,
     protocol: MetricProtocol,
     device: str | None = None,
-) -> tuple[dict[str, DirectionMetrics], CodeHealth]:
-    """Both directions' metrics and the code health of one protocol's four code sets."""
+) -> tuple[dict[str, DirectionMetrics], CodeHealth, dict[str, np.ndarray]]:
+    """Both directions' metrics, the code health and {direction: AP@all per query} of
+    one protocol's four code sets."""
     scores = metrics.evaluate_both_directions(
         codes,
         query_labels,
@@ -132,7 +138,15 @@ def score_codes(
         device=device,
     )
     found = health.code_health(codes, query_labels, retrieval_labels, protocol.zero_relevant)
-    return {direction: m.to_dict() for direction, m in scores.items()}, found
+    per_query = {direction: np.asarray(m.query_ap, np.float32) for direction, m in scores.items()}
+    return {direction: m.to_dict() for direction, m in scores.items()}, found, per_query
+
+
+def protocol_query_ap(
+    protocol: Protocol, per_query: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """{direction: AP per query} keyed as the per-query AP file keys them."""
+    return {f"{protocol}_{direction}": ap for direction, ap in per_query.items()}
 
 
 def _map(scores: DirectionMetrics) -> float:
@@ -142,14 +156,6 @@ def _map(scores: DirectionMetrics) -> float:
 def verified_codes(path: Path, record: Record) -> tuple[dict[str, np.ndarray] | None, str]:
     """The record's codes, read once and checked against its SHA-256, or None and why
     they cannot be used."""
-    codes = record.get("codes")
-    codes_path = path.parent / codes["file"] if codes else None
-    if codes is None or codes_path is None or not codes_path.is_file():
+    if record.get("codes") is None:
         return None, "no codes file (records kept without codes cannot be re-scored)"
-    content = codes_path.read_bytes()
-    if hashlib.sha256(content).hexdigest() != codes["sha256"]:
-        return None, f"{codes_path.name} does not match the SHA-256 in the record"
-    try:
-        return read_npz(content, codes_path), ""
-    except CmhbenchError as exc:
-        return None, f"{codes_path.name} cannot be read: {exc}"
+    return records.verified_arrays(path, record["codes"])

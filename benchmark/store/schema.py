@@ -225,6 +225,7 @@ class Record(_Outcome, total=False):
     loss_history: list[float]
     code_health: CodeHealth
     native: NativeScores | None  # None: made before native codes were stored
+    query_ap: CodesFile  # each query's AP@all (records.write_query_ap)
     record_sha256: str
 
 
