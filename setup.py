@@ -34,6 +34,7 @@ setup(
         "torch>=2.4",  # fused CPU Adam
         "numpy>=1.26",
         "scipy>=1.11",
+        "statsmodels>=0.14",  # Holm's correction (cmhbench.stats.paired)
         "pandas>=2.1",
         "tabulate>=0.9",
         "seaborn>=0.13",

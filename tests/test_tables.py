@@ -65,8 +65,8 @@ def test_rows_are_grouped_and_means_and_stds_are_right(table):
     cvh = ("Unsupervised", "cvh", "")
     assert table.seeds.at[cvh, ("synthetic", "i2t", 16)] == 1
     assert table.failed.at[cvh, ("synthetic", "i2t", 16)] == 1
-    assert table.cell_parts(ucch, ("synthetic", "i2t", 16), show_std=True) == ("0.710", "0.014")
-    assert table.cell_parts(cvh, ("synthetic", "i2t", 16), show_std=True) == ("0.300", "")
+    assert table.cell_parts(ucch, ("synthetic", "i2t", 16)) == ("0.710", "0.014")
+    assert table.cell_parts(cvh, ("synthetic", "i2t", 16)) == ("0.300", "")
 
 
 def test_best_is_rank_1_and_second_rank_2_with_ties_sharing(table):
@@ -112,7 +112,8 @@ def test_latex_marks_the_right_cells_and_prints_small_std(table):
         assert rule in latex
     assert "\\cline" not in latex
     assert latex.count("{") == latex.count("}")
-    no_std = render(table, "latex", show_std=False)
+    table.interval = "none"
+    no_std = render(table, "latex")
     assert "\\pm" not in no_std and r"\textbf{0.900}" in no_std
 
 
@@ -122,7 +123,8 @@ def test_markdown_and_console_marks(table):
     assert "**0.900 ± 0.000**" in ssah
     ucch = next(line for line in markdown.splitlines() if "| UCCH" in line)
     assert "<u>0.710 ± 0.014</u>" in ucch
-    console = render(table, "console", show_std=False)
+    table.interval = "none"
+    console = render(table, "console")
     cvh = next(line for line in console.splitlines() if " CVH " in line)
     assert cvh.split()[2:4] == ["0.300", "0.200"]
 
@@ -138,9 +140,7 @@ def test_csv_is_tidy_and_parses_back(table):
 def test_a_cell_whose_every_seed_failed_reads_failed():
     items = [record("ucch", 16, 0, 0.7, 0.6), record("cvh", 16, 0, 0, 0, error="boom")]
     table = build_table(records_frame(items), parse_metric("map"))
-    assert table.cell_parts(
-        ("Unsupervised", "cvh", ""), ("synthetic", "i2t", 16), show_std=True
-    ) == (
+    assert table.cell_parts(("Unsupervised", "cvh", ""), ("synthetic", "i2t", 16)) == (
         "failed",
         "",
     )

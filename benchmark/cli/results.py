@@ -13,6 +13,7 @@ from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 
 if TYPE_CHECKING:
     from cmhbench.protocols import Protocol
+    from cmhbench.report.tables import Interval
     from cmhbench.store.schema import Record
 from cmhbench.run.config import MAX_BITS, MAX_SEED
 from cmhbench.values import split_names
@@ -27,6 +28,12 @@ RESULTS_DIR = click.argument(
 
 def _read(results_dir: Path) -> list[Record]:
     """The folder's records; unreadable ones are reported on stderr and left out."""
+    return [record for _, record in _read_located(results_dir)]
+
+
+def _read_located(results_dir: Path) -> list[tuple[Path, Record]]:
+    """(path, record) of the folder's readable records; unreadable ones are reported on
+    stderr and left out."""
     from cmhbench.store.records import read_folder
 
     found, unreadable = read_folder(results_dir)
@@ -83,7 +90,14 @@ def _filters(function: Any) -> Any:
 @_filters
 @PROTOCOL
 @click.option("--with-published", is_flag=True, help="Add published numbers as marked rows.")
-@click.option("--no-std", is_flag=True, help="Means only, without the standard deviation.")
+@click.option(
+    "--interval",
+    type=click.Choice(["std", "bootstrap", "none"]),
+    default="std",
+    show_default=True,
+    help="After each mean: the std over seeds, the 95%% bootstrap interval over seeds "
+    "and queries (mAP@all), or nothing.",
+)
 @click.option(
     "--degenerate",
     type=click.Choice(DEGENERATE_POLICIES),
@@ -104,7 +118,7 @@ def table_command(
     bits: str | None,
     protocol: Protocol,
     with_published: bool,
-    no_std: bool,
+    interval: Interval,
     degenerate: DegeneratePolicy,
     precision: int,
     caption: str | None,
@@ -115,16 +129,21 @@ def table_command(
 
     One row per method (unsupervised, then supervised), columns dataset ->
     direction -> bits; mean over seeds +- std; best bold, second underlined; '!'
-    where a seed's codes collapsed (see 'cmhbench cells'); under one retrieval
-    protocol (--protocol), scored from the stored codes, never retrained.
+    where a seed's codes collapsed (see 'cmhbench cells'); for mAP@all, '≈' where a
+    run is not significantly below its column's best (paired over queries, Holm's
+    correction); under one retrieval protocol (--protocol), scored from the stored
+    codes, never retrained.
     """
     from cmhbench.report.formats import render
     from cmhbench.report.frames import records_frame
     from cmhbench.report.tables import build_table, parse_metric
+    from cmhbench.stats.samples import QuerySamples
 
     choice = parse_metric(metric)
     wanted_bits = int_list(bits, "--bits", 1, MAX_BITS) or None
-    frame = records_frame(_read(results_dir), protocol)
+    located = _read_located(results_dir)
+    frame = records_frame([record for _, record in located], protocol)
+    samples = QuerySamples(located, protocol) if choice.name == "map" else None
     table = build_table(
         frame,
         choice,
@@ -134,6 +153,8 @@ def table_command(
         with_published=with_published,
         precision=precision,
         degenerate=degenerate,
+        interval=interval,
+        samples=samples,
     )
     if with_published and not table.sources:
         click.echo("note: no published numbers for these methods and datasets", err=True)
@@ -150,7 +171,13 @@ def table_command(
             f"no record yet ('cmhbench cells {results_dir}')",
             err=True,
         )
-    _write(render(table, fmt, show_std=not no_std, caption=caption, label=label), out)
+    if table.lacking:
+        click.echo(
+            f"note: {table.lacking} cell(s) have no statistics: records made before "
+            f"per-query AP was kept ('cmhbench eval --recompute {results_dir}' adds it)",
+            err=True,
+        )
+    _write(render(table, fmt, caption=caption, label=label), out)
 
 
 @click.command("cells")

@@ -1,11 +1,14 @@
 """A :class:`~cmhbench.report.tables.PaperTable` printed: console (plain, best marked '*',
 second '+'), GitHub markdown (bold, underlined), LaTeX (pandas Styler, booktabs, a
 ``table*`` that fits the text width) and csv (tidy, one row per cell, with mean,
-std, seeds, rank and degenerate seeds). Published rows carry a mark and a footnote
+std, seeds, rank, degenerate seeds and, where computed, the 95% interval and the
+p-value against the column's best). Published rows carry a mark and a footnote
 citing their source; a value that averages a seed with degenerate codes
-(:mod:`cmhbench.health`) carries '!' and a footnote stating the rule. Every format
-names the table's retrieval protocol (:mod:`cmhbench.protocols`): in the title or
-caption and a footnote, and in a csv column.
+(:mod:`cmhbench.health`) carries '!' and a footnote stating the rule; a run not
+significantly below its column's best carries '≈' and a footnote naming the test and
+its level. Every format names the table's retrieval protocol
+(:mod:`cmhbench.protocols`): in the title or caption and a footnote, and in a csv
+column.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from cmhbench.protocols import NATIVE_KINDS
 from cmhbench.report.names import dataset_label, method_label
 from cmhbench.report.published import source
 from cmhbench.report.tables import PaperTable
+from cmhbench.stats.paired import ALPHA, TEST_NAME
 
 FORMATS = ("console", "markdown", "latex", "csv")
 LATEX_DIRECTIONS = {"i2t": r"Image$\rightarrow$Text", "t2i": r"Text$\rightarrow$Image"}
@@ -33,23 +37,23 @@ DEGENERATE_NOTE = (
     f"codes degenerate in at least one seed ({RULE}): the value may be what collapsed "
     "codes score; 'cmhbench cells' lists these cells."
 )
+TIED_MARK, LATEX_TIED_MARK = "\u2248", "$^{\\approx}$"  # almost equal to
+TIED_NOTE = (
+    f"not significantly below the column's best at level {ALPHA}: {TEST_NAME} over the "
+    "column, on each query's AP@all."
+)
 
 
 def render(
-    table: PaperTable,
-    fmt: str,
-    *,
-    show_std: bool = True,
-    caption: str | None = None,
-    label: str | None = None,
+    table: PaperTable, fmt: str, *, caption: str | None = None, label: str | None = None
 ) -> str:
     """The table in one of :data:`FORMATS`."""
     if fmt == "csv":
         return to_csv(table)
     if fmt == "latex":
-        return to_latex(table, show_std=show_std, caption=caption, label=label)
+        return to_latex(table, caption=caption, label=label)
     if fmt in ("console", "markdown"):
-        return to_text(table, markdown=fmt == "markdown", show_std=show_std)
+        return to_text(table, markdown=fmt == "markdown")
     raise CmhbenchError(f"unknown table format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
@@ -91,9 +95,11 @@ def _footnotes(
     marks: Sequence[str],
     escape: Callable[[str], str] = str,
     degenerate_mark: str = DEGENERATE_MARK,
+    tied_mark: str = TIED_MARK,
 ) -> list[str]:
     """The protocol's line, one line per published source (its mark, citation and
-    protocol), and one for degenerate codes when the table has any (``escape``d)."""
+    protocol), one for degenerate codes when the table has any, one for the
+    significance mark and one for the interval where shown (``escape``d)."""
     notes = [escape(protocol_note(table))]
     notes += [
         f"{mark} published: {escape(source(key).citation)} ({escape(source(key).protocol)})."
@@ -101,10 +107,23 @@ def _footnotes(
     ]
     if table.has_degenerate():
         notes.append(f"{degenerate_mark} {escape(DEGENERATE_NOTE)}")
+    if table.has_statistics():
+        notes.append(f"{tied_mark} {escape(TIED_NOTE)}")
+    if table.interval == "bootstrap":
+        notes.append(
+            escape("[low, high]: 95% interval of the mean, bootstrap over seeds and queries.")
+        )
+    if table.lacking:
+        notes.append(
+            escape(
+                f"{table.lacking} cell(s) without statistics: a seed's record has no "
+                "per-query AP ('cmhbench eval --recompute' adds it)."
+            )
+        )
     return notes
 
 
-def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
+def to_text(table: PaperTable, *, markdown: bool) -> str:
     """Console (plain, best marked '*', second '+') or GitHub markdown (bold, <u>)."""
     single = len(table.mean.columns.get_level_values(0).unique()) == 1
     short = {"i2t": "I->T", "t2i": "T->I"}
@@ -119,8 +138,9 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
         previous_group = key[0]
         cells = []
         for column in table.mean.columns:
-            mean, spread = table.cell_parts(key, column, show_std=show_std)
-            text = f"{mean} ± {spread}" if spread else mean
+            mean, spread = table.cell_parts(key, column)
+            joint = " ± " if table.interval == "std" else " "
+            text = f"{mean}{joint}{spread}" if spread else mean
             place = table.rank.at[key, column]
             if place and markdown:
                 text = f"**{text}**" if place == 1 else f"<u>{text}</u>"
@@ -128,6 +148,8 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
                 text += "*" if place == 1 else "+"
             if table.degenerate.at[key, column]:
                 text += DEGENERATE_MARK
+            if table.not_below_best(key, column):
+                text += TIED_MARK
             cells.append(text)
         body.append([group, _row_label(key, SOURCE_MARKS, table.sources), *cells])
     title = _title(table, single)
@@ -144,8 +166,9 @@ def to_text(table: PaperTable, *, markdown: bool, show_std: bool = True) -> str:
 
 
 def to_csv(table: PaperTable) -> str:
-    """Tidy CSV: one row per (method row, column) with mean, std, seeds, rank and the
-    number of averaged seeds whose codes are degenerate."""
+    """Tidy CSV: one row per (method row, column) with mean, std, seeds, rank, the
+    number of averaged seeds whose codes are degenerate and, where computed, the 95%
+    bootstrap interval and the Holm-adjusted p-value against the column's best."""
     long = pd.concat(
         {
             "mean": table.mean.stack([0, 1, 2], future_stack=True),
@@ -153,6 +176,15 @@ def to_csv(table: PaperTable) -> str:
             "seeds": table.seeds.stack([0, 1, 2], future_stack=True),
             "rank": table.rank.stack([0, 1, 2], future_stack=True),
             "degenerate_seeds": table.degenerate.stack([0, 1, 2], future_stack=True),
+            **{
+                name: frame.stack([0, 1, 2], future_stack=True)
+                for name, frame in (
+                    ("interval_low", table.low),
+                    ("interval_high", table.high),
+                    ("p_vs_best_holm", table.p_best),
+                )
+                if frame is not None
+            },
         },
         axis=1,
     )
@@ -164,13 +196,7 @@ def to_csv(table: PaperTable) -> str:
     return long.to_csv(index=False, float_format=f"%.{table.precision + 3}f")
 
 
-def to_latex(
-    table: PaperTable,
-    *,
-    show_std: bool = True,
-    caption: str | None = None,
-    label: str | None = None,
-) -> str:
+def to_latex(table: PaperTable, *, caption: str | None = None, label: str | None = None) -> str:
     """A booktabs ``table*`` through pandas' Styler; packages listed in a comment on top.
 
     The float spans both columns of a two-column paper (UCCH's Tables 1-2 do), and the
@@ -189,7 +215,7 @@ def to_latex(
     )
     cells = pd.DataFrame(
         [
-            [_latex_cell(table, key, column, show_std) for column in table.mean.columns]
+            [_latex_cell(table, key, column) for column in table.mean.columns]
             for key in table.mean.index
         ],
         index=index,
@@ -216,7 +242,7 @@ def to_latex(
     latex = latex.replace(
         "\\begin{tabular}", "\\begin{adjustbox}{max width=\\textwidth}\n\\begin{tabular}"
     ).replace("\\end{tabular}", "\\end{tabular}\n\\end{adjustbox}")
-    footnotes = _footnotes(table, LATEX_MARKS, _escape_text, LATEX_DEGENERATE_MARK)
+    footnotes = _footnotes(table, LATEX_MARKS, _escape_text, LATEX_DEGENERATE_MARK, LATEX_TIED_MARK)
     notes = [rf"\par\footnotesize{{{note}}}" for note in footnotes]
     if notes:
         latex = latex.replace("\\end{table*}", "\n".join(notes) + "\n\\end{table*}")
@@ -224,10 +250,15 @@ def to_latex(
     return f"{header}\n{latex}"
 
 
-def _latex_cell(table: PaperTable, row: tuple, column: tuple, show_std: bool) -> str:
-    mean, spread = table.cell_parts(row, column, show_std=show_std)
+def _latex_cell(table: PaperTable, row: tuple, column: tuple) -> str:
+    mean, spread = table.cell_parts(row, column)
     mark = LATEX_DEGENERATE_MARK if table.degenerate.at[row, column] else ""
-    return rf"{mean}{{\scriptsize$\pm${spread}}}{mark}" if spread else f"{mean}{mark}"
+    mark += LATEX_TIED_MARK if table.not_below_best(row, column) else ""
+    if not spread:
+        return f"{mean}{mark}"
+    if table.interval == "std":
+        return rf"{mean}{{\scriptsize$\pm${spread}}}{mark}"
+    return rf"{mean}{{\scriptsize{spread}}}{mark}"
 
 
 def _group_rules(latex: str) -> str:

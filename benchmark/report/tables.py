@@ -3,13 +3,17 @@
 Layout as in UCCH's Tables 1-2: one row per method, unsupervised and supervised
 methods in separate groups; column groups dataset -> direction -> bits. A cell
 is the mean over seeds, with the sample standard deviation (ddof 1) where there
-are several seeds. In each column the best measured mean is bold and the second
-underlined, compared at the printed precision (equal printed values share the
-mark). Published rows (``with_published``) sit under their method, marked, and
-are never ranked: they come from other runs. Cells whose codes collapsed in a seed
-(:mod:`cmhbench.health`) are counted, for a mark and a footnote, or with
-``degenerate='fail'`` count as failed seeds. :mod:`cmhbench.report.formats` prints a
-table.
+are several seeds, or (``interval='bootstrap'``) the 95% interval of the mean over
+seeds and queries (:mod:`cmhbench.stats.bootstrap`). In each column the best measured
+mean is bold and the second underlined, compared at the printed precision (equal
+printed values share the mark). Given the records' per-query AP
+(:class:`cmhbench.stats.samples.QuerySamples`; mAP@all only), every measured run is
+compared with the column's best (:mod:`cmhbench.stats.paired`), and the runs not
+significantly below it are marked. Published rows (``with_published``) sit under
+their method, marked, and are never ranked: they come from other runs. Cells whose
+codes collapsed in a seed (:mod:`cmhbench.health`) are counted, for a mark and a
+footnote, or with ``degenerate='fail'`` count as failed seeds.
+:mod:`cmhbench.report.formats` prints a table.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import pandas as pd
 
@@ -26,8 +30,14 @@ from cmhbench.health import DEGENERATE_POLICIES, DegeneratePolicy
 from cmhbench.protocols import Protocol
 from cmhbench.report.frames import DIRECTIONS, run_order
 from cmhbench.report.published import published_frame
+from cmhbench.stats.paired import ALPHA
+
+if TYPE_CHECKING:
+    from cmhbench.stats.samples import QuerySamples
 
 GROUPS = ("Unsupervised", "Supervised")
+Interval = Literal["std", "bootstrap", "none"]
+INTERVALS: tuple[Interval, ...] = ("std", "bootstrap", "none")
 
 
 @dataclass(frozen=True)
@@ -65,7 +75,11 @@ class PaperTable:
     that succeeded and failed, ``degenerate`` the averaged seeds whose codes
     collapsed; ``rank`` is 1 (best), 2 (second) or 0. ``protocol`` is the retrieval
     protocol of every measured number, and ``native`` {method: native kind} names the
-    methods that a native table scores otherwise than the suite."""
+    methods that a native table scores otherwise than the suite. ``interval`` is what
+    follows a mean. Where per-query AP was given, ``low`` and ``high`` hold the 95%
+    bootstrap interval and ``p_best`` the Holm-adjusted p-value against the column's
+    best (NaN where not computed); ``lacking`` counts the measured cells left out of
+    the statistics because a seed's record has no per-query AP."""
 
     mean: pd.DataFrame
     std: pd.DataFrame
@@ -78,17 +92,40 @@ class PaperTable:
     sources: list[str] = field(default_factory=list)
     protocol: Protocol = "suite"
     native: dict[str, str] = field(default_factory=dict)
+    interval: Interval = "std"
+    low: pd.DataFrame | None = None
+    high: pd.DataFrame | None = None
+    p_best: pd.DataFrame | None = None
+    lacking: int = 0
 
-    def cell_parts(self, row: tuple, column: tuple, *, show_std: bool) -> tuple[str, str]:
-        """(mean, std) as printed: ('', '') when absent, ('failed', '') when every seed
-        failed; std is '' unless asked for and there are several seeds."""
+    def cell_parts(self, row: tuple, column: tuple) -> tuple[str, str]:
+        """(mean, spread) as printed: ('', '') when absent, ('failed', '') when every
+        seed failed; spread is the std ('0.014', with several seeds), the interval
+        ('[0.702, 0.721]', where computed) or '', as ``interval`` says."""
         mean = self.mean.at[row, column]
-        seeds = self.seeds.at[row, column]
         if pd.isna(mean):
             return ("failed" if self.failed.at[row, column] else "", "")
-        std = self.std.at[row, column]
-        spread = f"{std:.{self.precision}f}" if show_std and seeds > 1 and not pd.isna(std) else ""
-        return f"{mean:.{self.precision}f}", spread
+        digits = self.precision
+        spread = ""
+        if self.interval == "std" and self.seeds.at[row, column] > 1:
+            std = self.std.at[row, column]
+            spread = "" if pd.isna(std) else f"{std:.{digits}f}"
+        elif self.interval == "bootstrap" and self.low is not None:
+            low, high = self.low.at[row, column], self.high.at[row, column]  # type: ignore[union-attr]
+            spread = "" if pd.isna(low) else f"[{low:.{digits}f}, {high:.{digits}f}]"
+        return f"{mean:.{digits}f}", spread
+
+    def not_below_best(self, row: tuple, column: tuple) -> bool:
+        """Whether the run is not significantly below the column's best, and is not
+        itself marked best."""
+        if self.p_best is None or self.rank.at[row, column] == 1:
+            return False
+        p_value = self.p_best.at[row, column]
+        return bool(not pd.isna(p_value) and p_value >= ALPHA)
+
+    def has_statistics(self) -> bool:
+        """Whether any cell was compared with its column's best."""
+        return self.p_best is not None and bool(self.p_best.notna().to_numpy().any())
 
     def has_degenerate(self) -> bool:
         """Whether any printed value averages a seed with degenerate codes."""
@@ -155,19 +192,30 @@ def build_table(
     with_published: bool = False,
     precision: int = 3,
     degenerate: DegeneratePolicy = "flag",
+    interval: Interval = "std",
+    samples: QuerySamples | None = None,
 ) -> PaperTable:
     """Summarise a record frame (see :func:`cmhbench.report.frames.records_frame`) into a table.
 
     Rows and columns follow the order of ``methods``/``datasets`` when given, else
     sorted names; bits ascend. ``degenerate='fail'`` counts cells whose codes
-    collapsed as failed seeds instead of averaging and marking them.
+    collapsed as failed seeds instead of averaging and marking them. ``samples``
+    (the records' per-query AP, for mAP@all) adds intervals and the comparisons with
+    each column's best.
 
     Raises:
-        CmhbenchError: nothing to show, or published rows asked for a metric no
-            shipped source reports.
+        CmhbenchError: nothing to show, published rows asked for a metric no shipped
+            source reports, or bootstrap intervals for a metric other than mAP@all.
     """
     if degenerate not in DEGENERATE_POLICIES:
         raise CmhbenchError(f"degenerate must be 'flag' or 'fail', got {degenerate!r}")
+    if interval not in INTERVALS:
+        raise CmhbenchError(f"interval must be one of {', '.join(INTERVALS)}, got {interval!r}")
+    if interval == "bootstrap" and (metric.name != "map" or samples is None):
+        raise CmhbenchError(
+            "bootstrap intervals need each query's AP, which cells keep for mAP@all only "
+            "(--metric map)"
+        )
     if degenerate == "fail":
         frame = _degenerate_as_failed(frame)
     rows = select(frame, metric, datasets=datasets, methods=methods, bits=bits)
@@ -223,7 +271,7 @@ def build_table(
     if protocol == "native":
         kinds = rows.drop_duplicates("method").set_index("method")["native"]
         native = {method: kinds[method] for method in method_order if kinds[method] != "suite"}
-    return PaperTable(
+    table = PaperTable(
         mean,
         std,
         seeds,
@@ -235,7 +283,42 @@ def build_table(
         used_sources,
         protocol,
         native,
+        interval,
     )
+    if samples is not None and metric.name == "map":
+        _add_statistics(table, samples)
+    return table
+
+
+def _add_statistics(table: PaperTable, samples: QuerySamples) -> None:
+    """Intervals and Holm-adjusted p-values against each column's best, from the
+    measured runs whose every averaged seed has per-query AP."""
+    from cmhbench.stats.bootstrap import intervals
+    from cmhbench.stats.paired import against_the_best
+
+    low = pd.DataFrame(float("nan"), index=table.mean.index, columns=table.mean.columns)
+    high, p_best = low.copy(), low.copy()
+    measured = [row for row in table.mean.index if row[2] == ""]
+    for column in table.mean.columns:
+        dataset, direction, bits = column
+        chosen: dict[str, tuple] = {}
+        for row in measured:
+            if pd.isna(table.mean.at[row, column]):
+                continue
+            key = (dataset, row[1], bits, direction)
+            if samples.seeds(key) != table.seeds.at[row, column]:
+                table.lacking += 1
+                continue
+            chosen[row[1]] = row
+        if not chosen:
+            continue
+        column_samples = {run: samples.matrix((dataset, run, bits, direction)) for run in chosen}
+        for run, (lower, upper) in intervals(column_samples).items():
+            low.at[chosen[run], column], high.at[chosen[run], column] = lower, upper
+        if len(chosen) > 1:
+            for run, p_value in against_the_best(column_samples).items():
+                p_best.at[chosen[run], column] = p_value
+    table.low, table.high, table.p_best = low, high, p_best
 
 
 def _protocol(rows: pd.DataFrame) -> Protocol:

@@ -142,8 +142,9 @@ def require_record_paths(folder: Path) -> list[Path]:
     return paths
 
 
-def read_folder(folder: Path) -> tuple[list[Record], list[Path]]:
-    """(records, unreadable record paths) of a results folder.
+def read_folder(folder: Path) -> tuple[list[tuple[Path, Record]], list[Path]]:
+    """((path, record) of each readable record, unreadable record paths) of a results
+    folder.
 
     Raises:
         CmhbenchError: the folder does not exist or holds no record.
@@ -154,7 +155,7 @@ def read_folder(folder: Path) -> tuple[list[Record], list[Path]]:
         if record is None:
             unreadable.append(path)
         else:
-            found.append(record)
+            found.append((path, record))
     return found, unreadable
 
 
@@ -167,4 +168,4 @@ def read_records(folder: str | Path) -> list[Record]:
     found, unreadable = read_folder(Path(folder))
     for path in unreadable:
         log.warning("%s is truncated, edited or of an unknown schema; left out", path)
-    return found
+    return [record for _, record in found]
