@@ -186,3 +186,16 @@ def test_cells_that_do_not_share_queries_are_one_clear_line(tmp_path):
     result = CliRunner().invoke(cli, ["table", str(tmp_path)])
     assert result.exit_code != 0
     assert "do not share their queries" in result.output
+
+
+def test_compare_prints_each_shared_cell_and_counts_who_is_ahead(tmp_path):
+    _three_runs(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["compare", "ucch", "cvh", str(tmp_path), str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("UCCH ahead") == 2  # the folder given twice counts once
+    assert "UCCH significantly ahead in 2 of 2 cells, CVH in 0" in result.output
+    close = runner.invoke(cli, ["compare", "ucch", "djsrh", str(tmp_path)])
+    assert "no significant difference in 2" in close.output
+    unknown = runner.invoke(cli, ["compare", "ucch", "djsr", str(tmp_path)])
+    assert unknown.exit_code == 1 and "did you mean 'djsrh'?" in unknown.output

@@ -51,6 +51,14 @@ class QuerySamples:
                 key = (record["dataset"], run, record["bits"], direction)
                 self._rows.setdefault(key, []).append(arrays[f"{scored_as}_{direction}"])
 
+    def runs(self) -> list[str]:
+        """The runs with per-query AP, sorted."""
+        return sorted({key[1] for key in self._rows})
+
+    def columns(self, run: str) -> set[tuple[str, int, str]]:
+        """The columns (dataset, bits, direction) where ``run`` has per-query AP."""
+        return {(key[0], key[2], key[3]) for key in self._rows if key[1] == run}
+
     def seeds(self, key: SampleKey) -> int:
         """How many of the run's seeds in this column have per-query AP."""
         return len(self._rows.get(key, ()))
