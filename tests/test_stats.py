@@ -13,8 +13,10 @@ from click.testing import CliRunner
 from result_records import record, with_query_ap, write
 
 from cmhbench.cli import cli
+from cmhbench.errors import CmhbenchError
 from cmhbench.stats.bootstrap import intervals
 from cmhbench.stats.paired import against_the_best, compare_runs, holm
+from cmhbench.stats.ranks import critical_difference, rank_test
 
 COLUMNS = 200
 
@@ -199,3 +201,68 @@ def test_compare_prints_each_shared_cell_and_counts_who_is_ahead(tmp_path):
     assert "no significant difference in 2" in close.output
     unknown = runner.invoke(cli, ["compare", "ucch", "djsr", str(tmp_path)])
     assert unknown.exit_code == 1 and "did you mean 'djsrh'?" in unknown.output
+
+
+#: Demšar (JMLR 2006), Table 6: AUC of four C4.5 variants on 14 UCI data sets.
+DEMSAR_AUC = pd.DataFrame(
+    [
+        [0.763, 0.768, 0.771, 0.798], [0.599, 0.591, 0.590, 0.569],
+        [0.954, 0.971, 0.968, 0.967], [0.628, 0.661, 0.654, 0.657],
+        [0.882, 0.888, 0.886, 0.898], [0.936, 0.931, 0.916, 0.931],
+        [0.661, 0.668, 0.609, 0.685], [0.583, 0.583, 0.563, 0.625],
+        [0.775, 0.838, 0.866, 0.875], [1.000, 1.000, 1.000, 1.000],
+        [0.940, 0.962, 0.965, 0.962], [0.619, 0.666, 0.614, 0.669],
+        [0.972, 0.981, 0.975, 0.975], [0.957, 0.978, 0.946, 0.970],
+    ],
+    columns=["C4.5", "C4.5+m", "C4.5+cf", "C4.5+m+cf"],
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("runs", "q_alpha"), [(2, 1.960), (3, 2.343), (4, 2.569), (6, 2.850), (10, 3.164)]
+)
+def test_critical_difference_uses_demsars_critical_values(runs, q_alpha):
+    """Demšar's Table 5(a), alpha 0.05, entries rounded to 3 decimals."""
+    assert critical_difference(runs, 6, 0.05) == pytest.approx(
+        q_alpha * np.sqrt(runs * (runs + 1) / 36), abs=1e-3
+    )
+
+
+def test_demsars_worked_example():
+    """Section 3.2.2: CD = 1.25 for 4 methods over 14 data sets at 0.05, and no pair
+    differs; at 0.10 C4.5 is worse than C4.5+m and C4.5+m+cf (his Fig. 1a)."""
+    found = rank_test(DEMSAR_AUC)
+    assert found.critical_difference == pytest.approx(1.25, abs=0.005)
+    assert found.mean_ranks["C4.5"] == pytest.approx(3.143, abs=0.001)
+    assert found.mean_ranks["C4.5+m"] == pytest.approx(2.000)
+    assert found.friedman_p < 0.05
+    pairs = {
+        (a, b)
+        for a in found.nemenyi
+        for b in found.nemenyi
+        if a < b and found.nemenyi.at[a, b] < 0.10
+    }
+    assert (found.nemenyi.to_numpy() >= 0.05).all()
+    assert pairs == {("C4.5", "C4.5+m"), ("C4.5", "C4.5+m+cf")}
+
+
+def test_ranks_leave_out_runs_lacking_a_case_and_need_two_of_each():
+    matrix = DEMSAR_AUC.copy()
+    matrix.iloc[0, 3] = np.nan
+    assert rank_test(matrix).left_out == ["C4.5+m+cf"]
+    assert rank_test(DEMSAR_AUC.iloc[:, :2]).cases == 14  # two runs: the sign test
+    with pytest.raises(CmhbenchError, match="at least two methods over at least two cases"):
+        rank_test(DEMSAR_AUC.iloc[:, :1])
+    with pytest.raises(CmhbenchError, match="at least two methods over at least two cases"):
+        rank_test(DEMSAR_AUC.iloc[:1])
+
+
+def test_plot_cd_writes_the_diagram_and_refuses_a_single_method(tmp_path):
+    _three_runs(tmp_path / "runs")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["plot", "cd", str(tmp_path / "runs"), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cd.png").stat().st_size > 0 and (tmp_path / "cd.pdf").is_file()
+    assert "average ranks: " in result.stderr and "CVH 3.00" in result.stderr
+    one = runner.invoke(cli, ["plot", "cd", str(tmp_path / "runs"), "--methods", "ucch"])
+    assert one.exit_code == 1 and "at least two methods" in one.output

@@ -244,7 +244,7 @@ def cells_command(
 
 
 @click.command("plot")
-@click.argument("kind", type=click.Choice(["pr", "bits", "topk"]))
+@click.argument("kind", type=click.Choice(["pr", "bits", "topk", "cd"]))
 @RESULTS_DIR
 @click.option("--datasets", default=None, help="Comma-separated datasets (default: all).")
 @click.option("--methods", default=None, help="Comma-separated methods (default: all).")
@@ -256,7 +256,10 @@ def cells_command(
     help="Code length of pr and topk plots (default: the largest recorded).",
 )
 @click.option(
-    "--metric", default="map", show_default=True, help="bits plots: map or map_tie_aware."
+    "--metric",
+    default="map",
+    show_default=True,
+    help="bits plots: map or map_tie_aware; cd: any table metric.",
 )
 @PROTOCOL
 @click.option(
@@ -285,8 +288,9 @@ def plot_command(
     out: Path,
 ) -> None:
     """Figures of a results folder: pr (precision-recall by Hamming radius),
-    bits (a metric against code length) or topk (precision@K); one per dataset,
-    as PDF and PNG."""
+    bits (a metric against code length) or topk (precision@K), one per dataset; or
+    cd, the critical-difference diagram of the methods' average ranks over every
+    dataset, code length and direction (Friedman and Nemenyi tests); as PDF and PNG."""
     from cmhbench.report import plots
     from cmhbench.report.frames import pr_frame, records_frame
     from cmhbench.report.tables import parse_metric
@@ -306,6 +310,10 @@ def plot_command(
     if kind == "bits" and choice.k is not None:
         raise CmhbenchError("bits plots take map or map_tie_aware (K metrics have topk plots)")
     curves = pr_frame(found, protocol) if kind == "pr" else None
+    if kind == "cd":
+        stem = "cd" + ("" if protocol == "suite" else f"-{protocol}")
+        _save_figure(_cd_figure(frame, choice, wanted, chosen_methods, style), out, stem)
+        return
     for dataset in wanted:
         try:
             if kind == "pr":
@@ -329,13 +337,45 @@ def plot_command(
             raise CmhbenchError(str(exc)) from None
         stem = f"{kind}-{dataset}" + ("" if kind == "bits" else f"-{bits}bits")
         stem += "" if protocol == "suite" else f"-{protocol}"
-        # No creation date in the PDF: the same records give the same bytes.
-        pdf = {"metadata": {"CreationDate": None}}
-        for suffix, options in ((".pdf", pdf), (".png", {"dpi": 200})):
-            path = out / f"{stem}{suffix}"
-            try:
-                out.mkdir(parents=True, exist_ok=True)
-                figure.savefig(path, **options)
-            except OSError as exc:
-                raise CmhbenchError(f"cannot write {path}: {exc.strerror}") from None
-            click.echo(f"wrote {path}", err=True)
+        _save_figure(figure, out, stem)
+
+
+def _cd_figure(
+    frame: Any, choice: Any, datasets: list[str], methods: list[str] | None, style: str
+) -> Any:
+    """The critical-difference diagram of ``frame``'s runs over the cases of ``datasets``."""
+    from cmhbench.report import plots
+    from cmhbench.report.frames import of_methods
+    from cmhbench.report.names import method_label
+    from cmhbench.report.tables import select
+    from cmhbench.stats.ranks import case_matrix, rank_test
+
+    rows = of_methods(select(frame, choice, datasets=datasets), methods)
+    test = rank_test(case_matrix(rows))
+    if test.left_out:
+        click.echo(f"note: left out for lacking some case: {', '.join(test.left_out)}", err=True)
+    title = (
+        f"{choice.label}: average rank over {test.cases} cases (dataset, bits, direction); "
+        f"Friedman p = {test.friedman_p:.2g}\nbars join methods the Nemenyi test does not "
+        f"tell apart at level {test.alpha} (critical difference {test.critical_difference:.2f})"
+    )
+    click.echo(
+        "average ranks: "
+        + ", ".join(f"{method_label(run)} {rank:.2f}" for run, rank in test.mean_ranks.items()),
+        err=True,
+    )
+    return plots.cd_figure(test, title=title, context=style)
+
+
+def _save_figure(figure: Any, out: Path, stem: str) -> None:
+    """``figure`` as ``out/stem.pdf`` and ``.png`` (no creation date in the PDF: the
+    same records give the same bytes)."""
+    pdf = {"metadata": {"CreationDate": None}}
+    for suffix, options in ((".pdf", pdf), (".png", {"dpi": 200})):
+        path = out / f"{stem}{suffix}"
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            figure.savefig(path, **options)
+        except OSError as exc:
+            raise CmhbenchError(f"cannot write {path}: {exc.strerror}") from None
+        click.echo(f"wrote {path}", err=True)

@@ -1,4 +1,5 @@
-"""Figures from result records: precision-recall, mAP against code length, precision@K.
+"""Figures from result records: precision-recall, mAP against code length, precision@K,
+and the critical-difference diagram of average ranks across a grid's cases.
 
 Every function takes a tidy frame and returns a matplotlib ``Figure`` built
 without pyplot (no global state, no GUI backend), so a script can restyle or
@@ -28,6 +29,7 @@ from matplotlib.ticker import ScalarFormatter
 
 from cmhbench.report.frames import DIRECTIONS, of_methods
 from cmhbench.report.names import dataset_label, method_label
+from cmhbench.stats.ranks import RankTest
 
 # seaborn's colorblind palette with its two pale entries (light pink, yellow) replaced
 # by dark magenta and black: pale lines are hard to read on white paper.
@@ -224,4 +226,36 @@ def _panels(
             frameon=False,
             title=title,
         )
+    return figure
+
+
+def cd_figure(test: RankTest, *, title: str, context: str = "paper") -> Figure:
+    """Critical-difference diagram (Demšar 2006) of a :class:`RankTest`: runs by
+    average rank (1 = best, on the left), runs that the Nemenyi test cannot tell apart
+    joined by a bar; the title gives the cases, Friedman's p and the critical difference."""
+    import scikit_posthocs
+
+    if context not in CONTEXTS:
+        raise ValueError(f"unknown style {context!r}: expected one of {', '.join(CONTEXTS)}")
+    labels = {run: method_label(run) for run in test.mean_ranks.index}
+    ranks = test.mean_ranks.rename(index=labels)
+    significance = test.nemenyi.rename(index=labels, columns=labels)
+    styles = method_styles(list(labels))
+    with sns.plotting_context(context), sns.axes_style("white"):
+        scale = (
+            sns.plotting_context(context)["font.size"] / sns.plotting_context("paper")["font.size"]
+        )
+        height = 1.2 + 0.16 * math.ceil(len(ranks) / 2)
+        figure = Figure(figsize=(WIDTH_IN * scale, height * scale), layout="constrained")
+        axis = figure.subplots()
+        scikit_posthocs.critical_difference_diagram(
+            ranks,
+            significance,
+            alpha=test.alpha,
+            ax=axis,
+            color_palette={labels[run]: styles[run][0] for run in labels},
+            label_fmt_left="{label} ({rank:.2f})",
+            label_fmt_right="({rank:.2f}) {label}",
+        )
+        axis.set_title(title, fontsize="medium")
     return figure
