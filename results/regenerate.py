@@ -31,6 +31,7 @@ from cmhbench.report.names import method_label
 from cmhbench.report.tables import build_table, parse_metric
 from cmhbench.run.experiment import read_experiment
 from cmhbench.run.provenance import git_revision
+from cmhbench.stats.samples import QuerySamples
 from cmhbench.store.records import read_folder
 from cmhbench.store.status import grid_states, state_counts
 
@@ -66,25 +67,28 @@ CVH_NOTE = (
 )
 
 
-def reference_records() -> list[dict[str, Any]]:
-    """Every record of the reference grid."""
+def reference_records() -> list[tuple[Path, dict[str, Any]]]:
+    """(path, record) of every record of the reference grid."""
     found, unreadable = read_folder(RECORDS)
     if unreadable:
         raise click.ClickException(f"unreadable records: {', '.join(map(str, unreadable))}")
-    return found
+    return found  # type: ignore[return-value]
 
 
-def tables(found: list[dict[str, Any]]) -> dict[Path, str]:
+def tables(located: list[tuple[Path, dict[str, Any]]]) -> dict[Path, str]:
     """{path: text} of the markdown table of each dataset and the LaTeX table of all,
-    under the suite's protocol and under the native one (files ending ``-native``)."""
+    under the suite's protocol and under the native one (files ending ``-native``),
+    with the runs not significantly below each column's best marked."""
     metric = parse_metric("map")
+    found = [record for _, record in located]
     texts = {}
     for protocol, suffix in (("suite", ""), ("native", "-native")):
         frame = records_frame(found, protocol)
+        samples = QuerySamples(located, protocol)  # type: ignore[arg-type]
         for dataset in DATASETS:
-            table = build_table(frame, metric, datasets=[dataset])
+            table = build_table(frame, metric, datasets=[dataset], samples=samples)
             texts[HERE / f"reference-map-{dataset}{suffix}.md"] = render(table, "markdown")
-        every = build_table(frame, metric, datasets=list(DATASETS))
+        every = build_table(frame, metric, datasets=list(DATASETS), samples=samples)
         caption = CAPTION if protocol == "suite" else NATIVE_CAPTION
         label = LABEL + suffix
         texts[HERE / f"reference-map{suffix}.tex"] = render(
@@ -99,12 +103,13 @@ def native_methods() -> list[str]:
     return [name for name in methods if get_method(name).info.native != "suite"]
 
 
-def native_comparison(found: list[dict[str, Any]]) -> str:
+def native_comparison(located: list[tuple[Path, dict[str, Any]]]) -> str:
     """The methods of :func:`native_methods` on ``uci-mfeat`` under the native protocol,
     as a markdown table (the suite's numbers are in the table above it)."""
-    chosen = [record for record in found if record["method"] in native_methods()]
-    frame = records_frame(chosen, "native")
-    table = build_table(frame, parse_metric("map"), datasets=["uci-mfeat"])
+    chosen = [item for item in located if item[1]["method"] in native_methods()]
+    frame = records_frame([record for _, record in chosen], "native")
+    samples = QuerySamples(chosen, "native")  # type: ignore[arg-type]
+    table = build_table(frame, parse_metric("map"), datasets=["uci-mfeat"], samples=samples)
     return render(table, "markdown")
 
 
@@ -138,7 +143,7 @@ def margin_table() -> str:
             rows.append([f"{margin:g}"] + ["not run"] * 4)
             continue
         found, _ = read_folder(folder)
-        frame = records_frame(r for r in found if r["method"] == "triplet")
+        frame = records_frame(r for _, r in found if r["method"] == "triplet")
         frame = frame[(frame["dataset"] == "uci-mfeat") & (frame["metric"] == "map")]
         cells = frame[frame["bits"].isin([16, 64])].groupby(["direction", "bits"])["value"]
         stats = cells.agg(["mean", "std", "count"])
@@ -196,8 +201,9 @@ def _device(record: dict[str, Any]) -> str:
     return str(record["device_name"]) if kind == "cuda" else kind
 
 
-def readmes(found: list[dict[str, Any]], texts: dict[Path, str]) -> dict[Path, str]:
+def readmes(located: list[tuple[Path, dict[str, Any]]], texts: dict[Path, str]) -> dict[Path, str]:
     """{path: text} of this folder's README and the top-level README with its table."""
+    found = [record for _, record in located]
     markdown = {d: texts[HERE / f"reference-map-{d}.md"].strip() for d in DATASETS}
     native = {d: texts[HERE / f"reference-map-{d}-native.md"].strip() for d in DATASETS}
     sections = "\n\n".join(
@@ -263,10 +269,19 @@ native protocol is the suite's, so their rows repeat the tables above.
 ## Precision-recall at {PR_BITS} bits and mAP@all against code length
 
 {figures}
+
+## Ranks over the grid
+
+Every method's average rank over the grid's 16 cases (2 datasets, 4 code lengths, 2
+directions; mAP@all, suite protocol), with Friedman's and Nemenyi's tests
+(`cmhbench plot cd results/reference`; a method that lacks a case, CVH at 128 bits
+on `uci-mfeat`, is left out):
+
+![critical-difference diagram of the reference grid](figures/cd.png)
 """
     top = TOP_README.read_text(encoding="utf-8")
     top = between(top, TABLE_START, TABLE_END, markdown["uci-mfeat"] + "\n")
-    top = between(top, NATIVE_START, NATIVE_END, native_comparison(found))
+    top = between(top, NATIVE_START, NATIVE_END, native_comparison(located))
     top = between(top, MARGIN_START, MARGIN_END, margin_table())
     return {HERE / "README.md": local, TOP_README: top}
 
@@ -278,11 +293,13 @@ def between(text: str, start: str, end: str, block: str) -> str:
 
 
 def draw_figures() -> None:
-    """The PR and mAP-against-bits figures of each dataset (PDF and PNG)."""
+    """The PR and mAP-against-bits figures of each dataset, and the critical-difference
+    diagram of the whole grid (PDF and PNG)."""
     for dataset in DATASETS:
         for kind, extra in (("pr", ["--bits", str(PR_BITS)]), ("bits", [])):
             args = ["plot", kind, str(RECORDS), "--datasets", dataset, *extra]
             cli.main([*args, "--out", str(HERE / "figures")], standalone_mode=False)
+    cli.main(["plot", "cd", str(RECORDS), "--out", str(HERE / "figures")], standalone_mode=False)
 
 
 def refuse_uncommitted(revision: str | None) -> None:
@@ -308,9 +325,9 @@ def main(no_run: bool, device: str | None) -> None:
         for run in [command, *margin_runs(options)]:
             if subprocess.run(run, check=False).returncode != 0:
                 raise click.ClickException("a grid run failed; rerun to resume it")
-    found = reference_records()
-    texts = tables(found)
-    texts |= readmes(found, texts)
+    located = reference_records()
+    texts = tables(located)
+    texts |= readmes(located, texts)
     for path, text in texts.items():
         path.write_text(text, encoding="utf-8")
         click.echo(f"wrote {path.relative_to(HERE.parent)}", err=True)
