@@ -34,7 +34,6 @@ setup(
         "torch>=2.4",  # fused CPU Adam
         "numpy>=1.26",
         "scipy>=1.11",
-        "statsmodels>=0.14",  # Holm's correction (cmhbench.stats.paired)
         "scikit-posthocs>=0.17",  # Nemenyi test and critical-difference diagrams
         "pandas>=2.1",
         "tabulate>=0.9",

@@ -65,9 +65,17 @@ def test_a_systematic_seed_effect_widens_the_interval():
     )
 
 
-def test_holm_matches_the_step_down_rule_worked_by_hand():
+def test_holm_matches_the_step_down_rule_worked_by_hand_and_statsmodels():
     # sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 = 0.02, 0.03, 0.06, 0.04 -> 0.06 (monotone)
     assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(4)
+    for size in (1, 2, 7, 16):
+        p_values = list(rng.random(size) ** 3)
+        p_values[-1] = p_values[0]  # a tie
+        expected = multipletests(p_values, method="holm")[1]
+        assert holm(p_values) == pytest.approx(list(expected), rel=1e-12)
 
 
 def test_the_best_run_is_compared_with_every_other_and_corrected():

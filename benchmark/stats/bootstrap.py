@@ -40,20 +40,27 @@ def intervals(
         raise ValueError(f"runs of one column must share their queries, got {sorted(queries)}")
     count = next(iter(queries), 0)
     rng = np.random.default_rng(seed)
-    drawn = rng.integers(0, count, size=(resamples, count))
-    return {
-        run: _percentiles(_replicate_means(values, drawn, rng), level)
-        for run, values in samples.items()
-    }
+    drawn = _draw_shares(rng, resamples, count)  # shared by the runs: paired
+    runs = list(samples)
+    # replicate x (run, seed): each seed's mean over the drawn queries, in one product
+    per_seed = drawn @ np.vstack([samples[run] for run in runs]).T
+    found, start = {}, 0
+    for run in runs:
+        seeds = samples[run].shape[0]
+        weights = _draw_shares(rng, resamples, seeds)
+        means = np.einsum("rs,rs->r", weights, per_seed[:, start : start + seeds])
+        found[run] = _percentiles(means, level)
+        start += seeds
+    return found
 
 
-def _replicate_means(values: np.ndarray, drawn: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each replicate's mean of ``values`` (seeds x queries) over its seeds, drawn here
-    with replacement, and the shared query draw ``drawn`` (replicates x queries)."""
-    seeds = values.shape[0]
-    weights = rng.multinomial(seeds, np.full(seeds, 1 / seeds), size=drawn.shape[0]) / seeds
-    rows = weights @ values  # replicate x query: each query's AP over the drawn seeds
-    return np.take_along_axis(rows, drawn, axis=1).mean(axis=1)
+def _draw_shares(rng: np.random.Generator, resamples: int, items: int) -> np.ndarray:
+    """``resamples`` draws of ``items`` items out of ``items`` with replacement, each as
+    the share of the draw that fell on each item (resamples x items)."""
+    drawn = rng.integers(0, items, size=(resamples, items))
+    offsets = np.arange(resamples)[:, None] * items
+    counts = np.bincount((drawn + offsets).ravel(), minlength=resamples * items)
+    return counts.reshape(resamples, items) / items
 
 
 def _percentiles(replicates: np.ndarray, level: float) -> tuple[float, float]:
