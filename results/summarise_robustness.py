@@ -6,7 +6,9 @@ The grids (results/<name>.toml): methods at 16 bits, seed 0, on the 30 ordered v
 pairs of uci-mfeat, standardised (``robustness``: every unsupervised method) or raw
 (``robustness-raw``: DJSRH, where it collapses). The page holds one table per
 direction (a row per pair, a column per method, mAP@all with '!' where the codes are
-degenerate under cmhbench.health's rule) and the cells whose codes collapsed.
+degenerate under cmhbench.health's rule), the cells whose codes collapsed and, for a
+grid of several methods, the critical-difference diagram of their ranks over the pairs
+and directions (``cd.png``, ``cd.pdf``, drawn by ``cmhbench plot cd``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from cmhbench import read_records
+from cmhbench.cli import cli
 from cmhbench.datasets import dataset_folder
 from cmhbench.health import RULE, is_degenerate_record
 from cmhbench.report.names import method_label
@@ -93,6 +96,18 @@ def page(name: str = "robustness") -> str:
             for name in record["code_health"]["degenerate"]
         )
         lines.append(f"- {method_label(record['method'])}, {pair_name(record['dataset'])}: {shown}")
+    if len(methods) > 1:
+        lines += [
+            "",
+            "## Ranks over the pairs",
+            "",
+            "Each method's average rank over the pairs and both directions (mAP@all), with",
+            "Friedman's and Nemenyi's tests (`cmhbench plot cd results/" + name + "`); a",
+            "method without a result on every pair (CVH and LSSH fail on pairs with `mor`)",
+            "is left out:",
+            "",
+            "![critical-difference diagram of the robustness grid](cd.png)",
+        ]
     counts = pd.Series([r["method"] for r in found if r["status"] == "ok"]).value_counts()
     lines += [
         "",
@@ -111,6 +126,9 @@ def main() -> None:
         path = HERE / name / "README.md"
         path.write_text(page(name))
         print(f"wrote {path}", file=sys.stderr)
+        if len(read_experiment(HERE / f"{name}.toml")["methods"]) > 1:
+            folder = str(HERE / name)
+            cli.main(["plot", "cd", folder, "--out", folder], standalone_mode=False)
 
 
 if __name__ == "__main__":
