@@ -27,11 +27,23 @@ Sources:
   updates' ``fmincon`` replaced by a projected-Newton solver of the same dual, as
   ../shared/data/peers/HARNESS.md describes) and MTFH (starxliu/MTFH @ a3da08a,
   minFunc's m-code) on fac/kar and kar/fou, FOMH's fused codes and LSSH at 64 and
-  128 bits on pix/fou, by the same kind of drivers (seeds 0-4; LSSH one run;
-  MTFH seeds 0-4 at 16 bits, seed 0 above). Checks of the drivers against the
-  peers' pix/fou runs: CMFH, DCH and FOMH give the CSV's seed 0 exactly (CMFH within
-  0.0001), FOMH's seeds 0-4 the README's means within 0.0002; LSSH at 16 bits
-  0.507 / 0.404 against 0.503 / 0.400 (BLAS and the dual solver's tolerance).
+  128 bits on pix/fou, by the same kind of drivers (seeds 0-4; LSSH one run, except
+  seeds 0-4 at 16 bits on the three pairs and at 32 bits on fac/kar, the toolbox's
+  own start switch ``randNum = seed + 1`` in ``solveLSSH.m``, so seed 0 is its fixed
+  start ``randn('state', 1)``; MTFH seeds 0-9 at 16 bits, seed 0 above). Checks of
+  the drivers against the peers' pix/fou runs: CMFH, DCH and FOMH give the CSV's
+  seed 0 exactly (CMFH within 0.0001), FOMH's seeds 0-4 the README's means within
+  0.0002; LSSH at 16 bits 0.507 / 0.404 against 0.503 / 0.400 (BLAS and the dual
+  solver's tolerance); MTFH at 16 bits 0.948 / 0.827 against 0.944 / 0.829 (the
+  peers' minFunc run).
+* MTFH at 16 bits on pix/fou: the peers' seeds 0-4 with the driver's seeds 5-9. Its
+  first stage (``rndsolveUHV2.m``) depends on the labels and the seed alone, so a
+  seed starts the same on every pair; run alone under Octave for seeds 0-39 it ends
+  in a poor state (objective above 60,000, against a median of 37,600) for 15% of
+  them, seeds 6 and 7 among the first ten, whose text->image falls to 0.75 / 0.73
+  on pix/fou, 0.87 / 0.83 on fac/kar and 0.75 / 0.73 on kar/fou. The suite's code
+  variant does the same, its seed 1 among them: its final objectives over seeds
+  0-39 have the Octave runs' distribution (Mann-Whitney p = 0.93).
 """
 
 from __future__ import annotations
@@ -84,9 +96,9 @@ PIX_FOU: dict[str, dict[str, dict[int, Stats]]] = {
         "t2i": _seeds((0.5702, 0.532, 0.605), (0.6673, 0.648, 0.690), (0.7005, 0.677, 0.722),
                       (0.7323, 0.694, 0.751)),
     },
-    "mtfh": {
-        "i2t": {16: (0.9537, 0.944, 0.975), **_seed0(0, 0.9695, 0.9455, 0.9678)},
-        "t2i": {16: (0.8285, 0.813, 0.840), **_seed0(0, 0.8172, 0.8340, 0.8430)},
+    "mtfh": {  # 16 bits: the peers' seeds 0-4 and MORE's driver's seeds 5-9
+        "i2t": {16: (0.9542, 0.944, 0.975), **_seed0(0, 0.9695, 0.9455, 0.9678)},
+        "t2i": {16: (0.8111, 0.731, 0.840), **_seed0(0, 0.8172, 0.8340, 0.8430)},
     },
     "lssh": {
         "i2t": _seed0(0.5031, 0.5482),
@@ -145,10 +157,12 @@ MORE: dict[str, dict[str, dict[str, dict[int, Stats]]]] = {
         },
         "lssh": {
             "i2t": {
+                16: (0.5205, 0.498, 0.542),  # 5 seed(s)
                 64: (0.5648, 0.565, 0.565),  # 1 seed(s)
                 128: (0.6136, 0.614, 0.614),  # 1 seed(s)
             },
             "t2i": {
+                16: (0.4153, 0.404, 0.435),  # 5 seed(s)
                 64: (0.4416, 0.442, 0.442),  # 1 seed(s)
                 128: (0.4655, 0.465, 0.465),  # 1 seed(s)
             },
@@ -213,27 +227,27 @@ MORE: dict[str, dict[str, dict[str, dict[int, Stats]]]] = {
         },
         "lssh": {
             "i2t": {
-                16: (0.5831, 0.583, 0.583),  # 1 seed(s)
-                32: (0.5909, 0.591, 0.591),  # 1 seed(s)
+                16: (0.5623, 0.514, 0.586),  # 5 seed(s)
+                32: (0.5744, 0.553, 0.591),  # 5 seed(s)
                 64: (0.5933, 0.593, 0.593),  # 1 seed(s)
                 128: (0.6143, 0.614, 0.614),  # 1 seed(s)
             },
             "t2i": {
-                16: (0.4858, 0.486, 0.486),  # 1 seed(s)
-                32: (0.4873, 0.487, 0.487),  # 1 seed(s)
+                16: (0.4727, 0.444, 0.486),  # 5 seed(s)
+                32: (0.4890, 0.476, 0.499),  # 5 seed(s)
                 64: (0.4975, 0.498, 0.498),  # 1 seed(s)
                 128: (0.5268, 0.527, 0.527),  # 1 seed(s)
             },
         },
         "mtfh": {
             "i2t": {
-                16: (0.9542, 0.938, 0.967),  # 5 seed(s)
+                16: (0.9565, 0.938, 0.967),  # 10 seed(s)
                 32: (0.9669, 0.967, 0.967),  # 1 seed(s)
                 64: (0.9587, 0.959, 0.959),  # 1 seed(s)
                 128: (0.9691, 0.969, 0.969),  # 1 seed(s)
             },
             "t2i": {
-                16: (0.9434, 0.923, 0.962),  # 5 seed(s)
+                16: (0.9260, 0.834, 0.962),  # 10 seed(s)
                 32: (0.9476, 0.948, 0.948),  # 1 seed(s)
                 64: (0.9493, 0.949, 0.949),  # 1 seed(s)
                 128: (0.9614, 0.961, 0.961),  # 1 seed(s)
@@ -299,25 +313,25 @@ MORE: dict[str, dict[str, dict[str, dict[int, Stats]]]] = {
         },
         "lssh": {
             "i2t": {
-                16: (0.4922, 0.492, 0.492),  # 1 seed(s)
+                16: (0.4996, 0.480, 0.530),  # 5 seed(s)
                 32: (0.5276, 0.528, 0.528),  # 1 seed(s)
                 64: (0.55, 0.55, 0.55),  # 1 seed(s)
             },
             "t2i": {
-                16: (0.3943, 0.394, 0.394),  # 1 seed(s)
+                16: (0.4057, 0.389, 0.421),  # 5 seed(s)
                 32: (0.4317, 0.432, 0.432),  # 1 seed(s)
                 64: (0.4331, 0.433, 0.433),  # 1 seed(s)
             },
         },
         "mtfh": {
             "i2t": {
-                16: (0.9297, 0.908, 0.949),  # 5 seed(s)
+                16: (0.9351, 0.908, 0.949),  # 10 seed(s)
                 32: (0.9661, 0.966, 0.966),  # 1 seed(s)
                 64: (0.9372, 0.937, 0.937),  # 1 seed(s)
                 128: (0.9612, 0.961, 0.961),  # 1 seed(s)
             },
             "t2i": {
-                16: (0.8295, 0.811, 0.848),  # 5 seed(s)
+                16: (0.8116, 0.731, 0.848),  # 10 seed(s)
                 32: (0.8135, 0.814, 0.814),  # 1 seed(s)
                 64: (0.8355, 0.835, 0.835),  # 1 seed(s)
                 128: (0.8398, 0.84, 0.84),  # 1 seed(s)
