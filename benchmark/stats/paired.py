@@ -35,7 +35,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.stats
 
 ALPHA = 0.05
 TEST_NAME = "paired t-test over queries with each run's seed variance, Holm-corrected"
@@ -65,6 +64,8 @@ def compare_runs(first: np.ndarray, second: np.ndarray) -> Difference:
     if variance == 0:  # identical per-query differences: nothing varies
         p_value = 1.0 if difference == 0 else 0.0
         return Difference(difference, difference, difference, p_value, np.inf, queries)
+    import scipy.stats  # here: tables import this module, and scipy.stats loads slowly
+
     freedom = variance**2 / sum(v**2 / df for v, df in parts)
     scale = float(np.sqrt(variance))
     distribution = scipy.stats.t(freedom)
