@@ -43,8 +43,8 @@ class QuerySamples:
             if arrays is None:
                 self.lacking.append(path)
                 continue
-            scored_as = "native" if "metrics" in (record.get("native") or {}) else "suite"
-            scored_as = scored_as if protocol == "native" else "suite"
+            has_native = "metrics" in (record.get("native") or {})
+            scored_as = "native" if protocol == "native" and has_native else "suite"
             split = (record.get("data") or {}).get("split_sha256", "")
             self._splits.setdefault(record["dataset"], set()).add(split)
             for direction in record["metrics"]:
