@@ -27,6 +27,7 @@ setup(
     package_data={
         "cmhbench": ["py.typed"],
         "cmhbench.report.published": ["*.csv", "README.md"],
+        "cmhbench.report.site": ["assets/*", "page.html.j2"],
         "cmhbench.datasets": ["data/uci-mfeat/*"],
     },
     install_requires=[
@@ -38,6 +39,7 @@ setup(
         "pandas>=2.1",
         "tabulate>=0.9",
         "seaborn>=0.13",
+        "plotly>=5.22",  # the results site's figures; its JavaScript is copied in offline
         "matplotlib>=3.8",  # figures built without pyplot; 'outside' legends
         "jinja2>=3.1",  # pandas Styler.to_latex
         "click>=8.1",
@@ -51,7 +53,13 @@ setup(
     ],
     extras_require={
         "cluster": ["distributed>=2024.1"],  # --cluster (dask.distributed)
-        "dev": ["pytest>=8", "ruff>=0.5", "mypy>=1.10", "distributed>=2024.1"],
+        "dev": [
+            "pytest>=8",
+            "ruff>=0.5",
+            "mypy>=1.10",
+            "distributed>=2024.1",
+            "selenium>=4.20",  # the results site's test in headless Chromium
+        ],
     },
     entry_points={"console_scripts": ["cmhbench = cmhbench.cli:main"]},
 )

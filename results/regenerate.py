@@ -2,21 +2,24 @@
 
 Runs (or resumes: finished cells are skipped) the grid of ``reference.toml``, then
 writes the tables under the suite's and the native retrieval protocol
-(``reference-map-*.md``, ``reference-map*.tex``), the figures (``figures/``), this
-folder's ``README.md`` and the tables in the top-level README::
+(``reference-map-*.md``, ``reference-map*.tex``), the figures (``figures/``), the
+results site (``site/``, opened as ``site/index.html``), this folder's ``README.md``
+and the tables in the top-level README::
 
     python results/regenerate.py                  # resume the grid, then render
     python results/regenerate.py --no-run         # render the records there are
     python results/regenerate.py --device cuda    # run the missing cells on a GPU
 
-``tests/test_reference_results.py`` checks that the committed text files are what
-this script renders from the committed records.
+``tests/test_reference_results.py`` checks that the committed text files and the
+site's data are what this script renders from the committed records.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from cmhbench.registry import get_method
 from cmhbench.report.formats import render
 from cmhbench.report.frames import records_frame
 from cmhbench.report.names import method_label
+from cmhbench.report.site.build import build_site
 from cmhbench.report.tables import build_table, parse_metric
 from cmhbench.run.experiment import read_experiment
 from cmhbench.run.provenance import git_revision
@@ -49,6 +53,8 @@ NATIVE_CAPTION = (
     "mAP@all on the embedded data under each method's native protocol (mean and standard "
     "deviation over 3 seeds)."
 )
+SITE = HERE / "site"
+SITE_TITLE = "cmhbench reference results (embedded data)"
 MARGIN_RECORDS = HERE / "triplet-margin"
 MARGINS = (0.1, 0.2, 0.5, 0.9)  # UCCH Table 3's margins of L'_r only, and 0.2, the old default
 SEEDS = 3
@@ -278,6 +284,15 @@ directions; mAP@all, suite protocol), with Friedman's and Nemenyi's tests
 on `uci-mfeat`, is left out):
 
 ![critical-difference diagram of the reference grid](figures/cd.png)
+
+## Results site
+
+`site/index.html` opens in a browser from a clone, with no server and no network:
+leaderboards with the rank test, sortable and filterable tables of mAP@all and
+mAP@K with their statistics, interactive figures, a page per method and per cell
+(`cmhbench report results/reference --out results/site`, which `regenerate.py` runs).
+
+![the results site's tables](figures/site.png)
 """
     top = TOP_README.read_text(encoding="utf-8")
     top = between(top, TABLE_START, TABLE_END, markdown["uci-mfeat"] + "\n")
@@ -300,6 +315,31 @@ def draw_figures() -> None:
             args = ["plot", kind, str(RECORDS), "--datasets", dataset, *extra]
             cli.main([*args, "--out", str(HERE / "figures")], standalone_mode=False)
     cli.main(["plot", "cd", str(RECORDS), "--out", str(HERE / "figures")], standalone_mode=False)
+
+
+def write_site(located: list[tuple[Path, dict[str, Any]]]) -> None:
+    """The results site of the reference grid (``site/``), and its screenshot
+    (``figures/site.png``) where headless Chromium and selenium are installed."""
+    build_site(located, SITE, title=SITE_TITLE)  # type: ignore[arg-type]
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        return
+    if not (chromium and driver):
+        return
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for argument in ("--headless=new", "--no-sandbox", "--window-size=1200,900"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service(driver), options=options)
+    try:
+        browser.get((SITE / "index.html").as_uri() + "#/tables")
+        time.sleep(2)
+        browser.save_screenshot(str(HERE / "figures" / "site.png"))
+    finally:
+        browser.quit()
 
 
 def refuse_uncommitted(revision: str | None) -> None:
@@ -332,6 +372,7 @@ def main(no_run: bool, device: str | None) -> None:
         path.write_text(text, encoding="utf-8")
         click.echo(f"wrote {path.relative_to(HERE.parent)}", err=True)
     draw_figures()
+    write_site(located)
 
 
 if __name__ == "__main__":

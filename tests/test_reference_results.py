@@ -44,6 +44,16 @@ def test_every_table_and_readme_is_what_the_records_give(rendered):
         assert path.read_text(encoding="utf-8") == text, f"{path} is stale: regenerate it"
 
 
+def test_the_results_site_is_what_the_records_give(regenerate, tmp_path):
+    from cmhbench.report.site.build import build_site
+
+    build_site(regenerate.reference_records(), tmp_path, title=regenerate.SITE_TITLE)
+    for name in ("index.html", "data.js", "assets/site.js", "assets/site.css"):
+        made = (tmp_path / name).read_bytes()
+        assert made == (regenerate.SITE / name).read_bytes(), f"results/site/{name} is stale"
+    assert (regenerate.SITE / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+
+
 def test_the_readmes_show_the_tables_and_the_grid_state(rendered):
     top = rendered[RESULTS.parent / "README.md"]
     local = rendered[RESULTS / "README.md"]

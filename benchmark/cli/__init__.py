@@ -1,5 +1,6 @@
 """The ``cmhbench`` command line: one group, one module per command group
-(``listing``, ``run``, ``evaluate``, ``results``, ``statistics``, ``features``).
+(``listing``, ``run``, ``evaluate``, ``results``, ``statistics``, ``site``,
+``features``).
 
 Results go to files, summaries to stdout, logs and progress to stderr. Errors a
 user can fix end in one line on stderr and exit status 1 (2 for usage errors).
@@ -20,6 +21,7 @@ from cmhbench.cli.features import features_command
 from cmhbench.cli.listing import list_command
 from cmhbench.cli.results import cells_command, plot_command, table_command
 from cmhbench.cli.run import run_command
+from cmhbench.cli.site import report_command
 from cmhbench.cli.statistics import compare_command
 from cmhbench.errors import CmhbenchError
 
@@ -73,6 +75,7 @@ for _command in (
     cells_command,
     plot_command,
     compare_command,
+    report_command,
     features_command,
 ):
     cli.add_command(_command)

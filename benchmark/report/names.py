@@ -32,6 +32,12 @@ def dataset_label(name: str) -> str:
     return (loader.short_name if loader is not None else "") or name
 
 
+def registered_method(name: str) -> Any:
+    """The method class registered as ``name``, or None (not registered, or its plugin
+    fails to import: its results are still shown)."""
+    return _registered(METHODS, name)
+
+
 def _registered(registry: Registry, name: str) -> Any:
     if name not in registry.names():
         return None

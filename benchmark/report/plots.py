@@ -19,7 +19,7 @@ retrieval direction; the legend sits above the panels so it never hides a line.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -29,38 +29,13 @@ from matplotlib.ticker import ScalarFormatter
 
 from cmhbench.report.frames import DIRECTIONS, of_methods
 from cmhbench.report.names import dataset_label, method_label
+from cmhbench.report.styles import method_styles
 from cmhbench.stats.ranks import RankTest
 
-# seaborn's colorblind palette with its two pale entries (light pink, yellow) replaced
-# by dark magenta and black: pale lines are hard to read on white paper.
-COLOURS = (
-    "#0173b2",
-    "#de8f05",
-    "#029e73",
-    "#d55e00",
-    "#cc78bc",
-    "#ca9161",
-    "#a23582",
-    "#949494",
-    "#000000",
-    "#56b4e9",
-)
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*", "h", "p")
 WIDTH_IN = 7.0
 HEIGHT_IN = 2.7
 CONTEXTS = ("paper", "notebook", "talk", "poster")
 LEGEND_COLUMNS = 5  # at most, so nine method names fit the width
-
-
-def method_styles(methods: Iterable[str]) -> dict[str, tuple[Any, str]]:
-    """{method: (colour, marker)}, fixed by the method's place among all known names."""
-    from cmhbench.registry import METHODS
-
-    registered = METHODS.names()
-    names = registered + sorted(set(methods) - set(registered))
-    return {
-        name: (COLOURS[i % len(COLOURS)], MARKERS[i % len(MARKERS)]) for i, name in enumerate(names)
-    }
 
 
 def pr_figure(
