@@ -3,8 +3,8 @@
 Runs (or resumes: finished cells are skipped) the grid of ``reference.toml``, then
 writes the tables under the suite's and the native retrieval protocol
 (``reference-map-*.md``, ``reference-map*.tex``), the figures (``figures/``), the
-results site (``site/``, opened as ``site/index.html``), this folder's ``README.md``
-and the tables in the top-level README::
+results site (``site/index.html``: the reference and the robustness grid), this
+folder's ``README.md`` and the tables in the top-level README::
 
     python results/regenerate.py                  # resume the grid, then render
     python results/regenerate.py --no-run         # render the records there are
@@ -54,6 +54,7 @@ NATIVE_CAPTION = (
     "deviation over 3 seeds)."
 )
 SITE = HERE / "site"
+ROBUSTNESS = HERE / "robustness"
 SITE_TITLE = "cmhbench reference results (embedded data)"
 MARGIN_RECORDS = HERE / "triplet-margin"
 MARGINS = (0.1, 0.2, 0.5, 0.9)  # UCCH Table 3's margins of L'_r only, and 0.2, the old default
@@ -289,8 +290,14 @@ on `uci-mfeat`, is left out):
 
 `site/index.html` opens in a browser from a clone, with no server and no network:
 leaderboards with the rank test, sortable and filterable tables of mAP@all and
-mAP@K with their statistics, interactive figures, a page per method and per cell
-(`cmhbench report results/reference --out results/site`, which `regenerate.py` runs).
+mAP@K with their statistics, interactive figures, a heat map (the robustness grid's
+30 view pairs), a page per method and per cell. `regenerate.py` writes it as this
+command does:
+
+```bash
+cmhbench report results/reference results/robustness --out results/site \\
+    --title "cmhbench reference results (embedded data)"
+```
 
 ![the results site's tables](figures/site.png)
 """
@@ -317,10 +324,18 @@ def draw_figures() -> None:
     cli.main(["plot", "cd", str(RECORDS), "--out", str(HERE / "figures")], standalone_mode=False)
 
 
+def site_collections(located: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, Any]]:
+    """The site's collections: the reference grid and the robustness grid."""
+    robustness, unreadable = read_folder(ROBUSTNESS)
+    if unreadable:
+        raise click.ClickException(f"unreadable records: {', '.join(map(str, unreadable))}")
+    return [(RECORDS.name, located), (ROBUSTNESS.name, robustness)]  # cmhbench report's names
+
+
 def write_site(located: list[tuple[Path, dict[str, Any]]]) -> None:
     """The results site of the reference grid (``site/``), and its screenshot
     (``figures/site.png``) where headless Chromium and selenium are installed."""
-    build_site(located, SITE, title=SITE_TITLE)  # type: ignore[arg-type]
+    build_site(site_collections(located), SITE, title=SITE_TITLE)
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     try:
         from selenium import webdriver

@@ -47,7 +47,8 @@ def test_every_table_and_readme_is_what_the_records_give(rendered):
 def test_the_results_site_is_what_the_records_give(regenerate, tmp_path):
     from cmhbench.report.site.build import build_site
 
-    build_site(regenerate.reference_records(), tmp_path, title=regenerate.SITE_TITLE)
+    collections = regenerate.site_collections(regenerate.reference_records())
+    build_site(collections, tmp_path, title=regenerate.SITE_TITLE)
     for name in ("index.html", "data.js", "assets/site.js", "assets/site.css"):
         made = (tmp_path / name).read_bytes()
         assert made == (regenerate.SITE / name).read_bytes(), f"results/site/{name} is stale"

@@ -4,6 +4,7 @@ a real browser (headless Chromium, where installed)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -53,7 +54,8 @@ def grid(tmp_path_factory) -> Path:
 def site(grid, tmp_path_factory) -> tuple[Path, dict]:
     located, _ = read_folder(grid)
     out = tmp_path_factory.mktemp("site")
-    return out, build_site(located, out, title="test grid")
+    document = build_site([("grid", located)], out, title="test grid")
+    return out, {**document, **document["collections"][0]}
 
 
 def test_the_tables_hold_every_measured_column_with_its_statistics(site):
@@ -126,9 +128,22 @@ def test_the_site_is_self_contained_and_the_same_records_give_the_same_bytes(gri
     for script in ("assets/plotly.min.js", "data.js", "assets/site.js", "assets/site.css"):
         assert (out / script).is_file()
     located, _ = read_folder(grid)
-    build_site(located, tmp_path, title="test grid")
+    build_site([("grid", located)], tmp_path, title="test grid")
     for name in ("index.html", "data.js"):
         assert (tmp_path / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_each_results_folder_is_a_collection_of_its_own(grid, tmp_path):
+    other = tmp_path / "other"
+    write(other, record("triplet", 64, 0, 0.5, 0.5))
+    done = CliRunner().invoke(cli, ["report", str(grid), str(other), "--out", str(tmp_path / "s")])
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "s" / "data.js").read_text()
+    document = json.loads(text.removeprefix("window.CMHBENCH = ").rstrip().rstrip(";"))
+    first, second = document["collections"]
+    assert (first["name"], second["name"]) == (grid.name, "other")
+    assert len(first["cells"]) == 26 and [c["bits"] for c in second["cells"]] == [64]
+    assert set(document["methods"]) == {"ucch", "triplet", "cmfh", "dlfh"}
 
 
 def test_the_report_command_writes_the_site_and_bad_input_is_one_line(grid, tmp_path):
@@ -174,7 +189,7 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
     try:
 
         def show(view: str) -> None:
-            driver.get(f"{(out / 'index.html').as_uri()}#/{view}")
+            driver.get(f"{(out / 'index.html').as_uri()}#0/{view}")
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not driver.find_elements(
                 By.CSS_SELECTOR, "main *"
@@ -211,6 +226,10 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
 
         show("figures")
         assert traces() == 4 + 4 + 4  # mAP by length, PR and P@K: one trace per run
+        show("heatmap")
+        time.sleep(0.3)
+        assert len(driver.find_elements(By.CSS_SELECTOR, ".heatmaplayer .hm")) == 2  # I->T, T->I
+        assert "failed" in driver.find_element(By.ID, "heatmap-i2t").text  # DLFH at 16 bits
         show("cells")
         assert len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == len(payload["cells"])
         assert driver.find_elements(By.CSS_SELECTOR, "tr.status-failed")

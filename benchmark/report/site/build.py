@@ -6,6 +6,7 @@ records give the same bytes (nothing here reads the clock)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import jinja2
 
 from cmhbench.atomic import atomic_write_bytes
 from cmhbench.protocols import Protocol
-from cmhbench.report.site.payload import Located, site_payload
+from cmhbench.report.site.payload import Located, site_document
 
 PAGE = jinja2.Template(
     (resources.files("cmhbench.report.site") / "page.html.j2").read_text(), autoescape=True
@@ -22,15 +23,20 @@ PAGE = jinja2.Template(
 
 
 def build_site(
-    located: Located, out: Path, *, title: str, protocol: Protocol = "suite"
+    collections: Sequence[tuple[str, Located]],
+    out: Path,
+    *,
+    title: str,
+    protocol: Protocol = "suite",
 ) -> dict[str, Any]:
-    """Write the site of ``located`` ((path, record) pairs) into folder ``out``; return
-    its document."""
+    """Write the site of the named ``collections`` of (path, record) pairs into folder
+    ``out``; return its document."""
     from plotly.offline import get_plotlyjs
 
-    payload = site_payload(located, title=title, protocol=protocol)
+    payload = site_document(collections, title=title, protocol=protocol)
     document = json.dumps(payload, allow_nan=False, separators=(",", ":"), sort_keys=True)
-    page = PAGE.render(title=title, cells=len(payload["cells"]), protocol=protocol)
+    cells = sum(len(collection["cells"]) for collection in payload["collections"])
+    page = PAGE.render(title=title, cells=cells, protocol=protocol)
     files = {
         "index.html": page.encode(),
         "data.js": f"window.CMHBENCH = {document};\n".encode(),

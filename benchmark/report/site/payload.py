@@ -28,9 +28,27 @@ from cmhbench.store.schema import Record
 Located = Sequence[tuple[Path, Record]]
 
 
-def site_payload(located: Located, *, title: str, protocol: Protocol = "suite") -> dict[str, Any]:
-    """The site's document for the records in ``located`` ((path, record) pairs),
-    scored under ``protocol``."""
+def site_document(
+    collections: Sequence[tuple[str, Located]], *, title: str, protocol: Protocol = "suite"
+) -> dict[str, Any]:
+    """The site's document: one part per named collection of records ((path, record)
+    pairs, a results folder each), all scored under ``protocol``, and the methods
+    that any of them ran."""
+    names = sorted({record["method"] for _, located in collections for _, record in located})
+    return {
+        "title": title,
+        "protocol": protocol,
+        "alpha": ALPHA,
+        "test": TEST_NAME,
+        "collections": [
+            {"name": name, **collection_payload(located, protocol)} for name, located in collections
+        ],
+        "methods": _methods(names),
+    }
+
+
+def collection_payload(located: Located, protocol: Protocol) -> dict[str, Any]:
+    """One collection's cells, tables with their statistics, rank tests and curves."""
     records = [record for _, record in located]
     scored = under_protocol(records, protocol)
     runs = run_names(scored)
@@ -49,10 +67,6 @@ def site_payload(located: Located, *, title: str, protocol: Protocol = "suite") 
         if not finished.empty
     }
     return {
-        "title": title,
-        "protocol": protocol,
-        "alpha": ALPHA,
-        "test": TEST_NAME,
         "datasets": {name: dataset_label(name) for name in sorted(frame["dataset"].unique())},
         "runs": _runs(scored, runs),
         "metrics": list(tables),
@@ -64,7 +78,6 @@ def site_payload(located: Located, *, title: str, protocol: Protocol = "suite") 
             _cell(path, record, run)
             for (path, _), record, run in zip(located, scored, runs, strict=True)
         ],
-        "methods": _methods(sorted({record["method"] for record in records})),
     }
 
 
@@ -227,6 +240,7 @@ def _cell(path: Path, record: Record, run: str) -> dict[str, Any]:
         "config": record.get("config") or {},
         "version": record.get("method_version"),
         "revision": record.get("git_revision"),
+        "clean": not str(record.get("git_revision") or "-dirty").endswith("-dirty"),
         "device": record.get("device_name") or record.get("device"),
         "threads": ((record.get("threads") or {}).get("fit_start") or {}),
         "timings": {key: _number(value) for key, value in (record.get("timings") or {}).items()},

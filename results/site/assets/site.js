@@ -1,10 +1,13 @@
 // cmhbench results site: draws the document in data.js (window.CMHBENCH) as
-// sortable tables and Plotly figures. Views are chosen by the URL's hash:
-// #/ (leaderboards), #/tables, #/figures, #/methods, #/method/NAME, #/cells,
-// #/cell/ID, so every view can be linked to.
+// sortable tables and Plotly figures. The URL's hash names the collection (a
+// results folder, by its place) and the view: #0/ (leaderboards), #0/tables,
+// #0/figures, #0/heatmap, #0/methods, #0/method/NAME, #0/cells, #0/cell/ID, so every
+// view can be linked to.
 "use strict";
 
-const DATA = window.CMHBENCH;
+const DOCUMENT = window.CMHBENCH;
+let collection = 0;
+let DATA = DOCUMENT.collections[0];
 const DIRECTIONS = { i2t: "Image→Text", t2i: "Text→Image" };
 const main = document.getElementById("main");
 
@@ -31,6 +34,7 @@ const style = (run) => {
 };
 const datasetLabel = (name) => DATA.datasets[name] || name;
 const datasets = () => Object.keys(DATA.datasets);
+const href = (view, argument = "") => `#${collection}/${view}` + (argument ? "/" + encodeURIComponent(argument) : "");
 
 // A table whose header cells sort its rows (numbers by value, text by name);
 // a second click reverses the order.
@@ -91,7 +95,7 @@ function leaderboards() {
         "tr",
         {},
         el("td", {}, index + 1),
-        el("td", {}, el("a", { href: "#/method/" + encodeURIComponent(info.method || run) }, label(run))),
+        el("td", {}, el("a", { href: href("method", info.method || run) }, label(run))),
         el("td", {}, keys[2]),
         el("td", { class: "number" }, rank.toFixed(2)),
         el("td", { class: "number" }, fixed(keys[4]))
@@ -109,7 +113,7 @@ function leaderboards() {
           { class: "note" },
           `Average rank of mAP@all over ${test.cases} cases (code length × direction); ` +
             `Friedman p = ${test.friedman_p.toPrecision(2)}. Bars in the diagram join runs the ` +
-            `Nemenyi test does not tell apart at level ${DATA.alpha} ` +
+            `Nemenyi test does not tell apart at level ${DOCUMENT.alpha} ` +
             `(critical difference ${test.critical_difference.toFixed(2)}).` +
             (test.left_out.length ? ` Left out for lacking a case: ${test.left_out.map(label).join(", ")}.` : "")
         ),
@@ -184,18 +188,22 @@ function cdFigure(node, test) {
 // mAP tables: one dataset and metric, filtered by supervision, direction and code
 // length; a cell shows mean ± std over seeds, best bold, second underlined, and ≈
 // where the run is not significantly below the column's best.
-const tableState = { dataset: null, metric: "mAP@all", supervision: "all", direction: "all" };
+const tableState = { dataset: null, metric: "mAP@all", supervision: "all", direction: "all", bits: "all" };
+const lengthsOf = (rows) => [...new Set(rows.map((row) => row.bits))].sort((a, b) => a - b);
 
 function tablesView() {
-  tableState.dataset = tableState.dataset || datasets()[0];
+  if (!(tableState.dataset in DATA.datasets)) tableState.dataset = datasets()[0];
+  if (!DATA.metrics.includes(tableState.metric)) tableState.metric = DATA.metrics[0];
   const container = el("div", {});
+  const lengths = lengthsOf(DATA.tables[DATA.metrics[0]] || []);
   const controls = el(
     "div",
     { class: "controls" },
     select("dataset", datasets().map((d) => [d, datasetLabel(d)]), tableState.dataset, (v) => { tableState.dataset = v; render(); }),
     select("metric", DATA.metrics.map((m) => [m, m]), tableState.metric, (v) => { tableState.metric = v; render(); }),
     select("supervision", [["all", "all"], ["Unsupervised", "unsupervised"], ["Supervised", "supervised"]], tableState.supervision, (v) => { tableState.supervision = v; render(); }),
-    select("direction", [["all", "both"], ["i2t", DIRECTIONS.i2t], ["t2i", DIRECTIONS.t2i]], tableState.direction, (v) => { tableState.direction = v; render(); })
+    select("direction", [["all", "both"], ["i2t", DIRECTIONS.i2t], ["t2i", DIRECTIONS.t2i]], tableState.direction, (v) => { tableState.direction = v; render(); }),
+    select("bits", [["all", "all"], ...lengths.map((b) => [b, b + " bits"])], tableState.bits, (v) => { tableState.bits = v; render(); })
   );
   function render() {
     container.replaceChildren(controls, metricTable());
@@ -209,7 +217,8 @@ function metricTable() {
     (row) =>
       row.dataset === tableState.dataset &&
       (tableState.supervision === "all" || row.group === tableState.supervision) &&
-      (tableState.direction === "all" || row.direction === tableState.direction)
+      (tableState.direction === "all" || row.direction === tableState.direction) &&
+      (tableState.bits === "all" || row.bits === Number(tableState.bits))
   );
   if (!rows.length) return el("p", {}, "No cells match.");
   const columns = [...new Set(rows.map((row) => row.direction + ":" + row.bits))].sort((a, b) => {
@@ -224,7 +233,7 @@ function metricTable() {
     const node = el(
       "tr",
       {},
-      el("td", {}, el("a", { href: "#/method/" + encodeURIComponent(DATA.runs[run] ? DATA.runs[run].method : run) }, label(run))),
+      el("td", {}, el("a", { href: href("method", DATA.runs[run] ? DATA.runs[run].method : run) }, label(run))),
       columns.map((column) => valueCell(cells[column]))
     );
     return { keys: [label(run), ...values], node };
@@ -241,8 +250,8 @@ function metricTable() {
     el(
       "p",
       { class: "note" },
-      `Mean ± std over seeds (${DATA.protocol} protocol); best bold, second underlined.` +
-        (near ? ` ≈: not significantly below the column's best (${DATA.test} over the column; level ${DATA.alpha}).` : "") +
+      `Mean ± std over seeds (${DOCUMENT.protocol} protocol); best bold, second underlined.` +
+        (near ? ` ≈: not significantly below the column's best (${DOCUMENT.test} over the column; level ${DOCUMENT.alpha}).` : "") +
         " Failed and degenerate cells are named, never averaged in silently."
     )
   );
@@ -272,7 +281,7 @@ function valueCell(row) {
 const figureState = { dataset: null, direction: "i2t", bits: null };
 
 function figuresView() {
-  figureState.dataset = figureState.dataset || datasets()[0];
+  if (!(figureState.dataset in DATA.datasets)) figureState.dataset = datasets()[0];
   const container = el("div", {});
   function render() {
     const lengths = [...new Set(DATA.pr.filter((c) => c.dataset === figureState.dataset).map((c) => c.bits))].sort((a, b) => a - b);
@@ -348,15 +357,59 @@ function plot(node, traces, title, xTitle, yTitle, xType, ticks = null) {
   );
 }
 
+// Heat map: mean mAP@all of every run on every dataset at one code length, a panel
+// per direction; failed cells read "failed", degenerate ones carry "!".
+const heatState = { bits: null };
+
+function heatmapView() {
+  const rows = DATA.tables["mAP@all"] || [];
+  const lengths = lengthsOf(rows);
+  if (!lengths.includes(heatState.bits)) heatState.bits = lengths[0] ?? null;
+  const container = el("div", {});
+  function render() {
+    const controls = el("div", { class: "controls" }, select("bits", lengths.map((b) => [b, b + " bits"]), heatState.bits, (v) => { heatState.bits = Number(v); render(); }));
+    const nodes = Object.keys(DIRECTIONS).map((direction) => el("div", { class: "figure", id: "heatmap-" + direction }));
+    container.replaceChildren(controls, ...nodes);
+    Object.keys(DIRECTIONS).forEach((direction, i) => heatmap(nodes[i], rows.filter((r) => r.bits === heatState.bits && r.direction === direction), direction));
+  }
+  render();
+  return [el("h2", {}, "Heat map"), el("p", { class: "note" }, "mAP@all, mean over seeds, by dataset and method; failed cells read failed, ! marks degenerate codes."), container];
+}
+
+function heatmap(node, rows, direction) {
+  if (!rows.length) {
+    node.replaceChildren(el("p", {}, "No cells at this code length."));
+    return;
+  }
+  const sets = [...new Set(rows.map((r) => r.dataset))].sort();
+  const runs = [...new Set(rows.map((r) => r.run))];
+  const at = new Map(rows.map((r) => [r.dataset + "|" + r.run, r]));
+  const z = sets.map((d) => runs.map((r) => (at.has(d + "|" + r) ? at.get(d + "|" + r).mean : null)));
+  const text = sets.map((d) =>
+    runs.map((r) => {
+      const found = at.get(d + "|" + r);
+      if (!found) return "";
+      if (found.mean === null) return "failed";
+      return fixed(found.mean) + (found.degenerate ? " !" : "");
+    })
+  );
+  Plotly.newPlot(
+    node,
+    [{ type: "heatmap", x: runs.map(label), y: sets.map(datasetLabel), z, text, texttemplate: "%{text}", hovertemplate: "%{y}, %{x}: %{text}<extra></extra>", colorscale: "Viridis", colorbar: { title: { text: "mAP@all" } } }],
+    { title: { text: `${DIRECTIONS[direction]}, ${heatState.bits} bits`, y: 0.995, yanchor: "top" }, height: 160 + 28 * sets.length, margin: { l: 160, t: 90, b: 20 }, xaxis: { side: "top" }, yaxis: { autorange: "reversed" } },
+    { displaylogo: false, responsive: true }
+  );
+}
+
 // Methods: each one's paper, code, supervision, native protocol, version, defaults
 // with their sources, and its module docstring (deviations included).
 function methodsView() {
-  const rows = Object.entries(DATA.methods).map(([name, info]) => {
+  const rows = Object.entries(DOCUMENT.methods).map(([name, info]) => {
     const keys = [info.label, info.venue, info.supervised ? "supervised" : "unsupervised", info.native, info.version];
     const node = el(
       "tr",
       {},
-      el("td", {}, el("a", { href: "#/method/" + encodeURIComponent(name) }, info.label)),
+      el("td", {}, el("a", { href: href("method", name) }, info.label)),
       keys.slice(1).map((key) => el("td", {}, key))
     );
     return { keys, node };
@@ -365,7 +418,7 @@ function methodsView() {
 }
 
 function methodView(name) {
-  const info = DATA.methods[name];
+  const info = DOCUMENT.methods[name];
   if (!info) return [el("p", {}, `No method ${name} in these results.`)];
   const defaults = Object.entries(info.defaults).map(([key, entry]) => {
     const keys = [key, entry.default, entry.source];
@@ -406,7 +459,7 @@ function cellsTable(cells) {
       el("td", {}, label(cell.run)),
       el("td", { class: "number" }, cell.bits),
       el("td", { class: "number" }, cell.seed),
-      el("td", {}, el("a", { href: "#/cell/" + encodeURIComponent(cell.id) }, cell.status)),
+      el("td", {}, el("a", { href: href("cell", cell.id) }, cell.status)),
       el("td", { class: "number" }, keys[5] === null ? "" : fixed(keys[5])),
       el("td", { class: "number" }, keys[6] === null ? "" : fixed(keys[6])),
       el("td", { class: "number" }, keys[7] === null ? "" : keys[7].toFixed(1))
@@ -432,7 +485,7 @@ function cellView(id) {
     el("h3", {}, "Configuration"),
     pairs(cell.config),
     el("h3", {}, "Provenance"),
-    pairs({ revision: cell.revision, "method version": cell.version, device: cell.device, threads: cell.threads, finished: cell.finished_at }),
+    pairs({ revision: cell.revision, tree: cell.revision ? (cell.clean ? "clean" : "dirty (uncommitted changes)") : "not a git checkout", "method version": cell.version, device: cell.device, threads: cell.threads, finished: cell.finished_at }),
     el("h3", {}, "Timings (s)"),
     pairs(Object.fromEntries(Object.entries(cell.timings).map(([k, v]) => [k, v.toFixed(2)]))),
     el("h3", {}, "Code health"),
@@ -440,21 +493,40 @@ function cellView(id) {
   ];
 }
 
+// The collection selector, shown when the site holds several results folders.
+function collections() {
+  const holder = document.getElementById("collections");
+  if (DOCUMENT.collections.length < 2) return;
+  holder.replaceChildren(
+    select("results", DOCUMENT.collections.map((c, i) => [i, c.name]), collection, (v) => {
+      location.hash = `#${v}/` + (location.hash.split("/")[1] || "");
+    })
+  );
+}
+
 function route() {
-  const parts = (location.hash || "#/").split("/");
+  const parts = (location.hash || "#0/").slice(1).split("/");
+  const chosen = Number(parts[0]) || 0;
+  collection = chosen < DOCUMENT.collections.length ? chosen : 0;
+  DATA = DOCUMENT.collections[collection];
+  collections();
   const view = parts[1] || "";
   const argument = decodeURIComponent(parts.slice(2).join("/"));
   const views = {
     "": leaderboards,
     tables: tablesView,
     figures: figuresView,
+    heatmap: heatmapView,
     methods: methodsView,
     method: () => methodView(argument),
     cells: cellsView,
     cell: () => cellView(argument),
   };
   main.replaceChildren(...(views[view] || leaderboards)());
-  document.querySelectorAll("nav a").forEach((link) => link.classList.toggle("current", link.getAttribute("href") === "#/" + (view || "")));
+  document.querySelectorAll("nav a").forEach((link) => {
+    link.setAttribute("href", href(link.dataset.view));
+    link.classList.toggle("current", link.dataset.view === view);
+  });
 }
 
 window.addEventListener("hashchange", route);
