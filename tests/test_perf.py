@@ -70,3 +70,14 @@ def test_features_benchmark_compares_decoding_workers_with_none():
     out = perf("features", "--images", "4", "--batch-size", "2")
     assert "0 decoding worker(s):" in out and "1 decoding worker(s):" in out
     assert "network busy" in out and "worker(s) against none" in out
+
+
+def test_site_benchmark_times_each_step_and_the_size(tmp_path):
+    from result_records import record, write
+
+    for method, value in (("ucch", 0.7), ("cmfh", 0.4)):
+        for bits in (16, 32):
+            write(tmp_path, record(method, bits, 0, value, value))
+    out = perf("site", str(tmp_path), "--repeat", "1")
+    for step in ("read records (baseline)", "site document", "size on disk", "first "):
+        assert step in out

@@ -9,6 +9,7 @@ from cmhbench.perf.grid import grid_benchmark
 from cmhbench.perf.load import load_benchmark
 from cmhbench.perf.methods import methods_benchmark
 from cmhbench.perf.metrics import eval_benchmark
+from cmhbench.perf.site import site_benchmark
 from cmhbench.perf.stats import stats_benchmark
 from cmhbench.perf.ucch import ucch_benchmark
 from cmhbench.perf.ugach_steps import ugach_steps_benchmark
@@ -27,6 +28,7 @@ perf.add_command(methods_benchmark, "methods")
 perf.add_command(features_benchmark, "features")
 perf.add_command(ugach_steps_benchmark, "ugach-steps")
 perf.add_command(stats_benchmark, "stats")
+perf.add_command(site_benchmark, "site")
 
 if __name__ == "__main__":
     perf()
