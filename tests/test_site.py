@@ -82,6 +82,13 @@ def test_failed_and_degenerate_cells_are_named_never_numbers(site):
     assert dlfh[16]["status"] == "failed" and "MemoryError" in dlfh[16]["error"]
     assert dlfh[16]["map"] == {}
     assert dlfh[32]["status"] == "degenerate"
+    [left_out] = [
+        row
+        for row in payload["tables"]["mAP@all"]
+        if row["run"] == "dlfh" and row["bits"] == 32 and row["direction"] == "i2t"
+    ]
+    assert left_out["mean"] is None and left_out["failed"] == left_out["degenerate"] == 1
+    assert not any(c["run"] == "dlfh" for c in payload["pr"])  # no curve from collapsed codes
     failed_row = [
         row
         for row in payload["tables"]["mAP@all"]
@@ -178,6 +185,7 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     out, payload = site
     options = webdriver.ChromeOptions()
@@ -225,11 +233,16 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
         assert order() == ["CMFH", "Triplet", "UCCH", "DLFH"]
 
         show("figures")
-        assert traces() == 4 + 4 + 4  # mAP by length, PR and P@K: one trace per run
+        # mAP by length, PR and P@K at 32 bits: one trace per run, DLFH's degenerate
+        # cell left out
+        assert traces() == 3 + 3 + 3
         show("heatmap")
         time.sleep(0.3)
         assert len(driver.find_elements(By.CSS_SELECTOR, ".heatmaplayer .hm")) == 2  # I->T, T->I
         assert "failed" in driver.find_element(By.ID, "heatmap-i2t").text  # DLFH at 16 bits
+        Select(driver.find_element(By.NAME, "bits")).select_by_value("32")
+        time.sleep(0.3)
+        assert "degenerate" in driver.find_element(By.ID, "heatmap-i2t").text
         show("cells")
         assert len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == len(payload["cells"])
         assert driver.find_elements(By.CSS_SELECTOR, "tr.status-failed")

@@ -59,9 +59,16 @@ def collection_payload(located: Located, protocol: Protocol) -> dict[str, Any]:
         for k in sorted(finished.loc[finished["metric"].eq("map_at_k"), "k"].dropna().unique())
     ]
     samples = QuerySamples(located, protocol)
+    left_out = _left_out(frame)
     tables = {
         choice.label: _table_rows(
-            build_table(frame, choice, samples=samples if choice.name == "map" else None)
+            build_table(
+                frame,
+                choice,
+                degenerate="fail",
+                samples=samples if choice.name == "map" else None,
+            ),
+            left_out,
         )
         for choice in metrics
         if not finished.empty
@@ -81,8 +88,26 @@ def collection_payload(located: Located, protocol: Protocol) -> dict[str, Any]:
     }
 
 
-def _table_rows(table: PaperTable) -> list[dict[str, Any]]:
-    """One row per measured (run, dataset, direction, code length) of ``table``."""
+def _left_out(frame: pd.DataFrame) -> dict[tuple[str, str, int], dict[str, int]]:
+    """{(run, dataset, bits): {'degenerate': n, 'timeout': n}}: the seeds a table leaves
+    out of a mean for codes that collapsed or a run out of time (its other failures
+    are the rest of ``failed``)."""
+    cells = frame.drop_duplicates(["dataset", "method", "bits", "seed"])
+    found: dict[tuple[str, str, int], dict[str, int]] = {}
+    for item in cells.itertuples(index=False):
+        kind = "degenerate" if item.status == "ok" and item.degenerate else item.status
+        if kind in ("degenerate", "timeout"):
+            counts = found.setdefault((item.method, item.dataset, int(item.bits)), {})
+            counts[kind] = counts.get(kind, 0) + 1
+    return found
+
+
+def _table_rows(
+    table: PaperTable, left_out: dict[tuple[str, str, int], dict[str, int]]
+) -> list[dict[str, Any]]:
+    """One row per measured (run, dataset, direction, code length) of ``table`` (built
+    with degenerate codes counted as failed seeds), with how many of its failed seeds
+    were degenerate or timed out."""
     rows = []
     for key in table.mean.index:
         group, run, source = key
@@ -104,7 +129,8 @@ def _table_rows(table: PaperTable) -> list[dict[str, Any]]:
                     "std": _number(table.std.at[key, column]),
                     "seeds": seeds,
                     "failed": failed,
-                    "degenerate": int(table.degenerate.at[key, column]),
+                    "degenerate": left_out.get((run, dataset, int(bits)), {}).get("degenerate", 0),
+                    "timeout": left_out.get((run, dataset, int(bits)), {}).get("timeout", 0),
                     "rank": int(table.rank.at[key, column]),
                     "low": _number(table.low.at[key, column]) if table.low is not None else None,
                     "high": _number(table.high.at[key, column]) if table.high is not None else None,
@@ -156,10 +182,11 @@ def _cliques(order: list[str], p_values: pd.DataFrame, alpha: float) -> list[lis
 
 
 def _pr_curves(scored: list[Record], runs: list[str]) -> list[dict[str, Any]]:
-    """Precision and recall by Hamming radius, averaged over each run's seeds."""
+    """Precision and recall by Hamming radius, averaged over each run's seeds whose
+    codes did not collapse."""
     sums: dict[tuple, list[np.ndarray]] = {}
     for record, run in zip(scored, runs, strict=True):
-        if record["status"] != "ok" or record["metrics"] is None:
+        if record["status"] != "ok" or record["metrics"] is None or is_degenerate_record(record):
             continue
         for direction, scores in record["metrics"].items():
             curve = scores["pr_curve"]
@@ -186,8 +213,10 @@ def _pr_curves(scored: list[Record], runs: list[str]) -> list[dict[str, Any]]:
 
 
 def _topk(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Precision at each recorded K, averaged over each run's seeds."""
-    rows = frame[frame["metric"].eq("precision_at_k") & frame["status"].eq("ok")]
+    """Precision at each recorded K, averaged over each run's seeds whose codes did not
+    collapse."""
+    chosen = frame["metric"].eq("precision_at_k") & frame["status"].eq("ok")
+    rows = frame[chosen & ~frame["degenerate"].astype(bool)]
     means = rows.groupby(["dataset", "method", "bits", "direction", "k"])["value"].mean()
     found = []
     for (dataset, run, bits, direction), values in means.groupby(level=[0, 1, 2, 3]):

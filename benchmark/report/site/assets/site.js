@@ -188,7 +188,7 @@ function cdFigure(node, test) {
 // mAP tables: one dataset and metric, filtered by supervision, direction and code
 // length; a cell shows mean ± std over seeds, best bold, second underlined, and ≈
 // where the run is not significantly below the column's best.
-const tableState = { dataset: null, metric: "mAP@all", supervision: "all", direction: "all", bits: "all" };
+const tableState = { dataset: null, metric: "mAP@all", supervision: "all", direction: "all", bits: "all", spread: "std" };
 const lengthsOf = (rows) => [...new Set(rows.map((row) => row.bits))].sort((a, b) => a - b);
 
 function tablesView() {
@@ -203,7 +203,8 @@ function tablesView() {
     select("metric", DATA.metrics.map((m) => [m, m]), tableState.metric, (v) => { tableState.metric = v; render(); }),
     select("supervision", [["all", "all"], ["Unsupervised", "unsupervised"], ["Supervised", "supervised"]], tableState.supervision, (v) => { tableState.supervision = v; render(); }),
     select("direction", [["all", "both"], ["i2t", DIRECTIONS.i2t], ["t2i", DIRECTIONS.t2i]], tableState.direction, (v) => { tableState.direction = v; render(); }),
-    select("bits", [["all", "all"], ...lengths.map((b) => [b, b + " bits"])], tableState.bits, (v) => { tableState.bits = v; render(); })
+    select("bits", [["all", "all"], ...lengths.map((b) => [b, b + " bits"])], tableState.bits, (v) => { tableState.bits = v; render(); }),
+    select("spread", [["std", "std over seeds"], ["interval", "95% interval (mAP@all)"], ["none", "none"]], tableState.spread, (v) => { tableState.spread = v; render(); })
   );
   function render() {
     container.replaceChildren(controls, metricTable());
@@ -250,21 +251,25 @@ function metricTable() {
     el(
       "p",
       { class: "note" },
-      `Mean ± std over seeds (${DOCUMENT.protocol} protocol); best bold, second underlined.` +
+      `${{ std: "Mean ± std over seeds", interval: "Mean [95% bootstrap interval over seeds and queries]", none: "Mean over seeds" }[tableState.spread]} (${DOCUMENT.protocol} protocol); best bold, second underlined.` +
         (near ? ` ≈: not significantly below the column's best (${DOCUMENT.test} over the column; level ${DOCUMENT.alpha}).` : "") +
-        " Failed and degenerate cells are named, never averaged in silently."
+        " A cell whose every seed failed, timed out or made degenerate codes says so; ! marks a mean that leaves such seeds out (hover for the counts)."
     )
   );
 }
 
+// What a cell whose every seed failed reads: why, when one reason covers them all.
+const failure = (row) => (row.degenerate === row.failed ? "degenerate" : row.timeout === row.failed ? "timeout" : "failed");
+
 function valueCell(row) {
   if (!row) return el("td", {});
-  if (row.mean === null) return el("td", { class: "failed" }, "failed");
-  const text = fixed(row.mean) + (row.seeds > 1 && row.std !== null ? " ± " + fixed(row.std) : "");
+  if (row.mean === null) return el("td", { class: "failed", title: `${row.failed} seed(s): ${failure(row)}` }, failure(row));
+  let text = fixed(row.mean);
+  if (tableState.spread === "std" && row.seeds > 1 && row.std !== null) text += " ± " + fixed(row.std);
+  if (tableState.spread === "interval" && row.low !== null && row.low !== undefined) text += ` [${fixed(row.low)}, ${fixed(row.high)}]`;
   const classes = ["number", row.rank === 1 ? "best" : row.rank === 2 ? "second" : ""];
   const notes = [];
-  if (row.failed) notes.push(`${row.failed} seed(s) failed`);
-  if (row.degenerate) notes.push(`${row.degenerate} seed(s) with degenerate codes`);
+  if (row.failed) notes.push(`${row.failed} seed(s) left out: ${row.degenerate} with degenerate codes, ${row.timeout} out of time, ${row.failed - row.degenerate - row.timeout} failed`);
   if (row.low !== null && row.low !== undefined) notes.push(`95% bootstrap interval [${fixed(row.low)}, ${fixed(row.high)}]`);
   notes.push(`${row.seeds} seed(s)`);
   return el(
@@ -272,7 +277,7 @@ function valueCell(row) {
     { class: classes.join(" "), title: notes.join("; ") },
     text,
     row.near_best ? el("span", { class: "mark" }, " ≈") : null,
-    row.failed || row.degenerate ? el("span", { class: "mark warn" }, " !") : null
+    row.failed ? el("span", { class: "mark warn" }, " !") : null
   );
 }
 
@@ -373,7 +378,7 @@ function heatmapView() {
     Object.keys(DIRECTIONS).forEach((direction, i) => heatmap(nodes[i], rows.filter((r) => r.bits === heatState.bits && r.direction === direction), direction));
   }
   render();
-  return [el("h2", {}, "Heat map"), el("p", { class: "note" }, "mAP@all, mean over seeds, by dataset and method; failed cells read failed, ! marks degenerate codes."), container];
+  return [el("h2", {}, "Heat map"), el("p", { class: "note" }, "mAP@all, mean over seeds, by dataset and method; a cell whose every seed failed, timed out or made degenerate codes says which; ! marks a mean that leaves such seeds out."), container];
 }
 
 function heatmap(node, rows, direction) {
@@ -389,8 +394,8 @@ function heatmap(node, rows, direction) {
     runs.map((r) => {
       const found = at.get(d + "|" + r);
       if (!found) return "";
-      if (found.mean === null) return "failed";
-      return fixed(found.mean) + (found.degenerate ? " !" : "");
+      if (found.mean === null) return failure(found);
+      return fixed(found.mean) + (found.failed ? " !" : "");
     })
   );
   Plotly.newPlot(
