@@ -162,14 +162,20 @@ def test_the_report_command_writes_the_site_and_bad_input_is_one_line(grid, tmp_
     empty.mkdir()
     failed = tmp_path / "failed"
     write(failed, record("dlfh", 16, 0, 0, 0, error="boom"))
-    for folder, expected in (
-        (tmp_path / "absent", "not found"),
-        (empty, "no records"),
-        (failed, "no finished cell"),
+    foreign = tmp_path / "foreign" / "synthetic" / "ucch"
+    foreign.mkdir(parents=True)
+    (foreign / "bits16-seed0.json").write_text('{"not": "a record"}')
+    for folder, expected, lines in (
+        (tmp_path / "absent", "not found", 1),
+        (empty, "no records", 1),
+        (failed, "no finished cell", 1),
+        (foreign.parent.parent, "no finished cell", 2),  # after the unreadable warning
     ):
         result = runner.invoke(cli, ["report", str(folder), "--out", str(tmp_path / "x")])
         assert result.exit_code == 1 and expected in result.output, result.output
-        assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+        assert len(result.output.strip().splitlines()) == lines, result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()  # no empty page
 
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
