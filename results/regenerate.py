@@ -16,7 +16,6 @@ site's data are what this script renders from the committed records.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from cmhbench.registry import get_method
 from cmhbench.report.formats import render
 from cmhbench.report.frames import records_frame
 from cmhbench.report.names import method_label
+from cmhbench.report.site.browser import headless_chromium
 from cmhbench.report.site.build import build_site
 from cmhbench.report.tables import build_table, parse_metric
 from cmhbench.run.experiment import read_experiment
@@ -336,21 +336,11 @@ def write_site(located: list[tuple[Path, dict[str, Any]]]) -> None:
     """The results site of the reference grid (``site/``), and its screenshot
     (``figures/site.png``) where headless Chromium and selenium are installed."""
     build_site(site_collections(located), SITE, title=SITE_TITLE)
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
+    browser = headless_chromium(1200, 900)
+    if browser is None:
         return
-    if not (chromium and driver):
-        return
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--window-size=1200,900"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(driver), options=options)
     try:
-        browser.get((SITE / "index.html").as_uri() + "#/tables")
+        browser.get((SITE / "index.html").as_uri() + "#0/tables")
         time.sleep(2)
         browser.save_screenshot(str(HERE / "figures" / "site.png"))
     finally:

@@ -5,7 +5,6 @@ a real browser (headless Chromium, where installed)."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 from result_records import record, with_query_ap, write
 
 from cmhbench.cli import cli
+from cmhbench.report.site.browser import headless_chromium
 from cmhbench.report.site.build import build_site
 from cmhbench.report.site.payload import _cliques, remake_command
 from cmhbench.store.records import read_folder
@@ -178,28 +178,17 @@ def test_the_report_command_writes_the_site_and_bad_input_is_one_line(grid, tmp_
     assert not (tmp_path / "x").exists()  # no empty page
 
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-
-
-@pytest.mark.skipif(
-    not (CHROMIUM and CHROMEDRIVER),
-    reason="Debian's chromium and chromium-driver are not installed",
-)
 def test_the_site_works_in_headless_chromium(site, tmp_path):
     """No console error on any view; the tables have their rows, every figure its
     traces; a header click reorders the rows; a screenshot is saved."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+    pytest.importorskip("selenium")
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
     out, payload = site
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = headless_chromium(1400, 1000, console=True)
+    if driver is None:
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
     try:
 
         def show(view: str) -> None:

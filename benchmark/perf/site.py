@@ -9,7 +9,6 @@ has drawn its figures in headless Chromium (the median of ``--repeat`` page load
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import tempfile
 import time
@@ -59,19 +58,11 @@ def site_benchmark(results_dirs: tuple[Path, ...], repeat: int) -> None:
 def _first_paint(page: Path, repeat: int) -> tuple[float, float] | None:
     """(first contentful paint, until the first figure has its traces), in seconds,
     median over ``repeat`` loads; None where the browser tools are missing."""
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
+    from cmhbench.report.site.browser import headless_chromium
+
+    browser = headless_chromium(1400, 1000)
+    if browser is None:
         return None
-    if not (chromium and driver_path):
-        return None
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for argument in ("--headless=new", "--no-sandbox", "--window-size=1400,1000"):
-        options.add_argument(argument)
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
     contentful, drawn = [], []
     try:
         for _ in range(repeat):
