@@ -49,7 +49,10 @@ Sources:
   exactly). The peers' five seeds were the high end of the spread: 0.658 / 0.667,
   seeds 5-19 0.638 / 0.650, seeds 0-19 0.643 / 0.654 (sd 0.024 / 0.021). The suite's
   seeds 0-19 give 0.636 / 0.652 (sd 0.019 / 0.017; Welch p = 0.33 / 0.79).
-* MTFH at 16 bits on pix/fou: the peers' seeds 0-4 with the driver's seeds 5-9. Its
+* MTFH at 16 bits on pix/fou: the peers' seeds 0-4 with the driver's seeds 5-9.
+
+``tests/octave/`` holds the FOMH, DLFH, CMFH and LSSH drivers of the twenty-seed runs
+and says how to run them. Its
   first stage (``rndsolveUHV2.m``) depends on the labels and the seed alone, so a
   seed starts the same on every pair; run alone under Octave for seeds 0-39 it ends
   in a poor state (objective above 60,000, against a median of 37,600) for 15% of
