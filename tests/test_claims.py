@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import cmhbench_command
 
 from cmhbench.store import claims
@@ -35,6 +36,7 @@ def _dead_pid() -> int:
     return process.pid
 
 
+@pytest.mark.slow  # starts processes
 def test_two_runners_that_find_the_same_stale_claims_take_each_once(tmp_path):
     host = socket.gethostname()
     for attempt in range(20):
@@ -70,6 +72,7 @@ def test_a_claim_of_another_host_expires_unless_its_runner_renews_it(tmp_path):
     assert time.time() - path.stat().st_mtime < 5  # renewed
 
 
+@pytest.mark.slow  # starts processes
 def test_a_worker_that_dies_under_jobs_is_retried_once_and_the_grid_goes_on(plugin, tmp_path):
     trace = tmp_path / "fits.txt"
     command = [*cmhbench_command(), "run", "--methods", "projection", "--bits", "8,16,24"]

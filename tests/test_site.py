@@ -178,6 +178,7 @@ def test_the_report_command_writes_the_site_and_bad_input_is_one_line(grid, tmp_
     assert not (tmp_path / "x").exists()  # no empty page
 
 
+@pytest.mark.slow  # starts a browser
 def test_the_site_works_in_headless_chromium(site, tmp_path):
     """No console error on any view; the tables have their rows, every figure its
     traces; a header click reorders the rows; a screenshot is saved."""
