@@ -26,6 +26,7 @@ from typing import Any
 import click
 
 from cmhbench.cli import cli
+from cmhbench.errors import CmhbenchError
 from cmhbench.registry import get_method
 from cmhbench.report.formats import render
 from cmhbench.report.frames import records_frame
@@ -336,7 +337,11 @@ def write_site(located: list[tuple[Path, dict[str, Any]]]) -> None:
     """The results site of the reference grid (``site/``), and its screenshot
     (``figures/site.png``) where headless Chromium and selenium are installed."""
     build_site(site_collections(located), SITE, title=SITE_TITLE)
-    browser = headless_chromium(1200, 900)
+    try:
+        browser = headless_chromium(1200, 900)
+    except CmhbenchError as exc:
+        click.echo(f"{exc}: the screenshot is not remade", err=True)
+        return
     if browser is None:
         return
     try:

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from result_records import record, with_query_ap, write
 
 from cmhbench.cli import cli
+from cmhbench.errors import CmhbenchError
 from cmhbench.report.site.browser import headless_chromium
 from cmhbench.report.site.build import build_site
 from cmhbench.report.site.payload import _cliques, remake_command
@@ -187,7 +188,10 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
     from selenium.webdriver.support.ui import Select
 
     out, payload = site
-    driver = headless_chromium(1400, 1000, console=True)
+    try:
+        driver = headless_chromium(1400, 1000, console=True)
+    except CmhbenchError as exc:  # installed, but this machine cannot run it
+        pytest.skip(str(exc))
     if driver is None:
         pytest.skip("Debian's chromium and chromium-driver are not installed")
     try:
@@ -251,3 +255,20 @@ def test_the_site_works_in_headless_chromium(site, tmp_path):
         assert errors == []
     finally:
         driver.quit()
+
+
+@pytest.mark.slow  # starts chromedriver
+def test_a_browser_that_cannot_start_is_one_clear_error(monkeypatch):
+    pytest.importorskip("selenium")
+    import shutil as shell
+
+    from cmhbench.report.site import browser
+
+    found = shell.which
+    if not found("chromedriver"):
+        pytest.skip("Debian's chromium-driver is not installed")
+    monkeypatch.setattr(
+        browser.shutil, "which", lambda name: "/bin/false" if name == "chromium" else found(name)
+    )
+    with pytest.raises(CmhbenchError, match="headless Chromium did not start"):
+        browser.headless_chromium(100, 100)

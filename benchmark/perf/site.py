@@ -16,6 +16,8 @@ from pathlib import Path
 
 import click
 
+from cmhbench.errors import CmhbenchError
+
 
 @click.command()
 @click.argument("results_dirs", nargs=-1, type=click.Path(path_type=Path))
@@ -48,7 +50,7 @@ def site_benchmark(results_dirs: tuple[Path, ...], repeat: int) -> None:
         click.echo(f"  size on disk              {size / 1e6:7.2f} MB")
         paints = _first_paint(out / "index.html", repeat)
         if paints is None:
-            click.echo("  first paint: not measured (chromium, chromedriver or selenium missing)")
+            click.echo("  first paint: not measured (no headless Chromium here)")
             return
         contentful, drawn = paints
         click.echo(f"  first contentful paint    {contentful:7.2f} s  (median of {repeat})")
@@ -60,7 +62,11 @@ def _first_paint(page: Path, repeat: int) -> tuple[float, float] | None:
     median over ``repeat`` loads; None where the browser tools are missing."""
     from cmhbench.report.site.browser import headless_chromium
 
-    browser = headless_chromium(1400, 1000)
+    try:
+        browser = headless_chromium(1400, 1000)
+    except CmhbenchError as exc:
+        click.echo(f"  {exc}")
+        return None
     if browser is None:
         return None
     contentful, drawn = [], []
