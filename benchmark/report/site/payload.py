@@ -118,6 +118,7 @@ def _table_rows(
             seeds, failed = int(table.seeds.at[key, column]), int(table.failed.at[key, column])
             if not seeds and not failed:
                 continue
+            reasons = left_out.get((run, dataset, int(bits)), {})
             rows.append(
                 {
                     "run": run,
@@ -129,8 +130,8 @@ def _table_rows(
                     "std": _number(table.std.at[key, column]),
                     "seeds": seeds,
                     "failed": failed,
-                    "degenerate": left_out.get((run, dataset, int(bits)), {}).get("degenerate", 0),
-                    "timeout": left_out.get((run, dataset, int(bits)), {}).get("timeout", 0),
+                    "degenerate": reasons.get("degenerate", 0),
+                    "timeout": reasons.get("timeout", 0),
                     "rank": int(table.rank.at[key, column]),
                     "low": _number(table.low.at[key, column]) if table.low is not None else None,
                     "high": _number(table.high.at[key, column]) if table.high is not None else None,
@@ -141,12 +142,12 @@ def _table_rows(
 
 
 def _ranks(frame: pd.DataFrame, choice: MetricChoice) -> dict[str, Any]:
-    """Per dataset, and over all datasets: the runs' average ranks over the cases
-    (code length, direction), the Friedman and Nemenyi tests, and the groups of runs
-    the Nemenyi test does not tell apart."""
+    """Per dataset: the runs' average ranks over the cases (code length, direction),
+    the Friedman and Nemenyi tests, and the groups of runs the Nemenyi test does not
+    tell apart."""
     chosen = frame[frame["metric"].eq(choice.name) & frame["status"].eq("ok")]
     found: dict[str, Any] = {}
-    for name, rows in [("all", chosen), *chosen.groupby("dataset")]:
+    for name, rows in chosen.groupby("dataset"):
         matrix = case_matrix(rows)
         if matrix.shape[1] < 2 or matrix.shape[0] < 2:
             continue
@@ -261,15 +262,12 @@ def _cell(path: Path, record: Record, run: str) -> dict[str, Any]:
         "method": record["method"],
         "bits": record["bits"],
         "seed": record["seed"],
-        "status": "degenerate"
-        if record["status"] == "ok" and is_degenerate_record(record)
-        else record["status"],
+        "status": "degenerate" if is_degenerate_record(record) else record["status"],
         "error": error["message"] if error else None,
         "map": {direction: _number(scores["map"]) for direction, scores in metrics.items()},
         "config": record.get("config") or {},
         "version": record.get("method_version"),
         "revision": record.get("git_revision"),
-        "clean": not str(record.get("git_revision") or "-dirty").endswith("-dirty"),
         "device": record.get("device_name") or record.get("device"),
         "threads": ((record.get("threads") or {}).get("fit_start") or {}),
         "timings": {key: _number(value) for key, value in (record.get("timings") or {}).items()},

@@ -490,7 +490,7 @@ function cellView(id) {
     el("h3", {}, "Configuration"),
     pairs(cell.config),
     el("h3", {}, "Provenance"),
-    pairs({ revision: cell.revision, tree: cell.revision ? (cell.clean ? "clean" : "dirty (uncommitted changes)") : "not a git checkout", "method version": cell.version, device: cell.device, threads: cell.threads, finished: cell.finished_at }),
+    pairs({ revision: cell.revision, tree: cell.revision ? (cell.revision.endsWith("-dirty") ? "dirty (uncommitted changes)" : "clean") : "not a git checkout", "method version": cell.version, device: cell.device, threads: cell.threads, finished: cell.finished_at }),
     el("h3", {}, "Timings (s)"),
     pairs(Object.fromEntries(Object.entries(cell.timings).map(([k, v]) => [k, v.toFixed(2)]))),
     el("h3", {}, "Code health"),
