@@ -77,7 +77,12 @@ CVH_NOTE = (
 
 def reference_records() -> list[tuple[Path, dict[str, Any]]]:
     """(path, record) of every record of the reference grid."""
-    found, unreadable = read_folder(RECORDS)
+    return readable_records(RECORDS)
+
+
+def readable_records(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """(path, record) of every record in ``folder``; stops on an unreadable one."""
+    found, unreadable = read_folder(folder)
     if unreadable:
         raise click.ClickException(f"unreadable records: {', '.join(map(str, unreadable))}")
     return found  # type: ignore[return-value]
@@ -327,9 +332,7 @@ def draw_figures() -> None:
 
 def site_collections(located: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, Any]]:
     """The site's collections: the reference grid and the robustness grid."""
-    robustness, unreadable = read_folder(ROBUSTNESS)
-    if unreadable:
-        raise click.ClickException(f"unreadable records: {', '.join(map(str, unreadable))}")
+    robustness = readable_records(ROBUSTNESS)
     return [(RECORDS.name, located), (ROBUSTNESS.name, robustness)]  # cmhbench report's names
 
 
